@@ -1,0 +1,5 @@
+"""Allow ``python -m platekeeper``."""
+
+from platekeeper.cli import main
+
+main()

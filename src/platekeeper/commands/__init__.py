@@ -1,0 +1,1 @@
+"""Sub-commands of the ``platekeeper`` command, one module each."""

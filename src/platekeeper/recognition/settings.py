@@ -1,0 +1,51 @@
+"""Settings of the recognition engine (a section of the platekeeper config)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RecognitionSettings(BaseModel):
+    """How plates are found and read. One instance serves every camera; a
+    camera may narrow the set of countries for its own reads."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    countries: tuple[str, ...] = Field(
+        default=(),
+        title="Countries",
+        description="ISO codes of the plate syntaxes to consider (e.g. UZ, RU, KZ, SK). "
+        "Empty means every syntax that ships with platekeeper.",
+    )
+    top_n: int = Field(
+        default=5, ge=1, le=50, title="Candidates", description="Alternatives kept per plate."
+    )
+    min_confidence: float = Field(
+        default=0.35,
+        ge=0.0,
+        le=1.0,
+        title="Minimum confidence",
+        description="Reads below this confidence are dropped.",
+    )
+    max_pixels: int = Field(
+        default=64_000_000,
+        ge=1,
+        title="Pixel cap",
+        description="Images with more pixels are refused before decoding "
+        "(decompression-bomb guard). 64 MP admits 8K frames.",
+    )
+    threads: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        title="Threads",
+        description="ONNX Runtime intra-op threads per model; 0 lets the runtime decide.",
+    )
+    detector: Literal["fast", "ppocr"] = Field(
+        default="fast",
+        title="Plate detector",
+        description="'fast': platekeeper's own plate detector with a PP-OCR fallback; "
+        "'ppocr': the PP-OCRv4 text detector alone (slower).",
+    )

@@ -1,0 +1,1 @@
+"""Storage: database models and repositories, evidence blobs, migrations."""
