@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from platekeeper import __version__
+from platekeeper.commands import read as read_command
 from platekeeper.commands.context import AppContext
 
 app = typer.Typer(
@@ -46,6 +47,9 @@ def _root(
 def version() -> None:
     """Print the platekeeper version."""
     typer.echo(__version__)
+
+
+app.command("read")(read_command.read)
 
 
 def main() -> None:

@@ -23,11 +23,11 @@ class RecognitionSettings(BaseModel):
         default=5, ge=1, le=50, title="Candidates", description="Alternatives kept per plate."
     )
     min_confidence: float = Field(
-        default=0.35,
+        default=0.6,
         ge=0.0,
         le=1.0,
         title="Minimum confidence",
-        description="Reads below this confidence are dropped.",
+        description="Reads whose mean per-character certainty is below this are dropped.",
     )
     max_pixels: int = Field(
         default=64_000_000,
