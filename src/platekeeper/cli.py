@@ -9,7 +9,10 @@ from typing import Annotated
 import typer
 
 from platekeeper import __version__
+from platekeeper.commands.audit import audit_app
 from platekeeper.commands.context import AppContext
+from platekeeper.commands.serve import serve
+from platekeeper.commands.users import users_app
 
 app = typer.Typer(
     name="platekeeper",
@@ -46,6 +49,11 @@ def _root(
 def version() -> None:
     """Print the platekeeper version."""
     typer.echo(__version__)
+
+
+app.command()(serve)
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:
