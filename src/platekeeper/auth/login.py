@@ -203,7 +203,7 @@ class AuthService:
             ).first()
             if row is None:
                 return None
-            sess, user = row.tuple()
+            sess, user = row
             if sess.stage == LoginStage.ACTIVE or sess.expires_at <= now or user.disabled_at:
                 return None
             return PendingLogin(
@@ -340,9 +340,8 @@ class AuthService:
                     return self._advance(s, sess, user, LoginStage.MFA, now=now, client=client)
                 replay = totp.matching_step(secret, code, at=now, last_step=None)
                 reason = "replayed_code" if replay is not None else "bad_code"
-            locked = self._fail(s, user, client, reason, count=True)
-            if locked:
-                s.delete(sess)
+            if self._fail(s, user, client, reason, count=True):
+                # The lockout removed every pending sign-in of the user, this one too.
                 return StepResult(None, error=FAILED)
             return StepResult(pending.stage, error=FAILED)
 
@@ -362,7 +361,7 @@ class AuthService:
             ).first()
             if row is None:
                 return None
-            sess, user = row.tuple()
+            sess, user = row
         if sess.stage != LoginStage.ACTIVE:
             return None
         if sess.expires_at <= now or sess.last_seen_at + idle <= now or user.disabled_at:
@@ -454,7 +453,6 @@ class AuthService:
         with self.db.write() as s:
             sess, user = self._lock_pending(s, pending)
             if self._fail(s, user, client, reason, count=True):
-                s.delete(sess)
                 return StepResult(None, error=FAILED)
         return StepResult(pending.stage, error=FAILED)
 
