@@ -86,5 +86,5 @@ for _name in (AuditEntry.__tablename__, AuditCheckpoint.__tablename__):
             event.listen(
                 Base.metadata.tables[_name],
                 "after_create",
-                DDL(_statement).execute_if(dialect=_dialect),  # type: ignore[no-untyped-call]
+                DDL(_statement.replace("%", "%%")).execute_if(dialect=_dialect),  # type: ignore[no-untyped-call]
             )

@@ -451,7 +451,7 @@ class AuthService:
 
     def _step_failure(self, pending: PendingLogin, client: str | None, reason: str) -> StepResult:
         with self.db.write() as s:
-            sess, user = self._lock_pending(s, pending)
+            _sess, user = self._lock_pending(s, pending)
             if self._fail(s, user, client, reason, count=True):
                 return StepResult(None, error=FAILED)
         return StepResult(pending.stage, error=FAILED)
