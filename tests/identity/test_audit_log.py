@@ -25,8 +25,14 @@ def key() -> Ed25519PrivateKey:
 def fill(db: Database, log: AuditLog, count: int) -> None:
     for i in range(count):
         with db.write() as s:
-            log.record(s, "test.event", actor_id=i, actor=f"user{i}", details={"n": i},
-                       plate_index=bytes([i % 256]) * 32 if i % 3 == 0 else None)  # fmt: skip
+            log.record(
+                s,
+                "test.event",
+                actor_id=i,
+                actor=f"user{i}",
+                details={"n": i},
+                plate_index=bytes([i % 256]) * 32 if i % 3 == 0 else None,
+            )
 
 
 def keys_of(key: Ed25519PrivateKey) -> dict[str, object]:
@@ -41,8 +47,14 @@ def write_sql(db: Database, *statements: str) -> None:
 
 def drop_guards(db: Database) -> None:
     """What an attacker with database rights does first."""
-    write_sql(db, *(f"DROP TRIGGER {t}_no_{op}" for t in ("audit_log", "audit_checkpoints")
-                    for op in ("update", "delete")))  # fmt: skip
+    write_sql(
+        db,
+        *(
+            f"DROP TRIGGER {t}_no_{op}"
+            for t in ("audit_log", "audit_checkpoints")
+            for op in ("update", "delete")
+        ),
+    )
 
 
 @pytest.fixture
@@ -188,8 +200,11 @@ def test_postgres_log_chains_and_refuses_changes(
         assert report.checkpoints == 2
         with pytest.raises(SQLAlchemyError, match="append-only"):
             write_sql(db, "UPDATE audit_log SET actor = 'x' WHERE seq = 3")
-        write_sql(db, "DROP TRIGGER audit_log_append_only ON audit_log",
-                  "UPDATE audit_log SET actor = 'x' WHERE seq = 3")  # fmt: skip
+        write_sql(
+            db,
+            "DROP TRIGGER audit_log_append_only ON audit_log",
+            "UPDATE audit_log SET actor = 'x' WHERE seq = 3",
+        )
         assert verify_log(db, keys_of(key)).first_bad_seq == 3  # type: ignore[arg-type]
     finally:
         Base.metadata.drop_all(db.engine, tables=tables)

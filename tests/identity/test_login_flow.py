@@ -202,8 +202,9 @@ def test_password_rehashed_when_parameters_change(
 def test_idle_timeout_and_absolute_lifetime(services: Services, clock: Clock) -> None:
     fay = add_user(services, "fay", Role.OPERATOR)
     auth = services.auth
-    token = auth.second_factor(auth.start("fay", PASSWORD, None).token,
-                               code_now(fay.secret, clock), None).token  # fmt: skip
+    token = auth.second_factor(
+        auth.start("fay", PASSWORD, None).token, code_now(fay.secret, clock), None
+    ).token
     for _ in range(5):  # active every 25 minutes: stays signed in
         clock.advance(minutes=25)
         assert auth.resolve(token) is not None
@@ -213,8 +214,9 @@ def test_idle_timeout_and_absolute_lifetime(services: Services, clock: Clock) ->
         assert s.scalars(select(LoginSession)).all() == []  # expired sessions are removed
 
     clock.advance(seconds=30)
-    token = auth.second_factor(auth.start("fay", PASSWORD, None).token,
-                               code_now(fay.secret, clock), None).token  # fmt: skip
+    token = auth.second_factor(
+        auth.start("fay", PASSWORD, None).token, code_now(fay.secret, clock), None
+    ).token
     minutes = 0
     while auth.resolve(token) is not None and minutes < 24 * 60:
         clock.advance(minutes=25)
@@ -233,8 +235,9 @@ def test_pending_sign_in_expires(services: Services, clock: Clock) -> None:
 def test_logout_ends_the_session(services: Services, clock: Clock) -> None:
     hal = add_user(services, "hal", Role.OPERATOR)
     auth = services.auth
-    token = auth.second_factor(auth.start("hal", PASSWORD, None).token,
-                               code_now(hal.secret, clock), None).token  # fmt: skip
+    token = auth.second_factor(
+        auth.start("hal", PASSWORD, None).token, code_now(hal.secret, clock), None
+    ).token
     auth.logout(token, None)
     assert auth.resolve(token) is None
     assert audit_actions(services.db)[-1][0] == "auth.logout"
@@ -243,8 +246,12 @@ def test_logout_ends_the_session(services: Services, clock: Clock) -> None:
 def test_failed_audit_write_fails_the_sign_in(services: Services, clock: Clock) -> None:
     add_user(services, "ivy", Role.OPERATOR)
     with services.db.write() as s:  # a real database refusal, as on a full disk
-        s.execute(text("CREATE TRIGGER audit_down BEFORE INSERT ON audit_log "
-                       "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"))  # fmt: skip
+        s.execute(
+            text(
+                "CREATE TRIGGER audit_down BEFORE INSERT ON audit_log "
+                "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+            )
+        )
     with pytest.raises(SQLAlchemyError):
         services.auth.start("ivy", "wrong password here", None)
     with pytest.raises(SQLAlchemyError):

@@ -43,15 +43,33 @@ def test_first_sign_in_through_the_pages(
     assert "domain" not in cookie.lower()
     assert client.get("/").status_code == 303  # the dashboard stays shut
 
-    mismatch = client.post("/login/password", data={"current_password": creds.password,
-                           "new_password": NEW_PASSWORD, "repeat_password": "other"})  # fmt: skip
+    mismatch = client.post(
+        "/login/password",
+        data={
+            "current_password": creds.password,
+            "new_password": NEW_PASSWORD,
+            "repeat_password": "other",
+        },
+    )
     assert mismatch.status_code == 422
-    common = client.post("/login/password", data={"current_password": creds.password,
-                         "new_password": "Password12345", "repeat_password": "Password12345"})  # fmt: skip
+    common = client.post(
+        "/login/password",
+        data={
+            "current_password": creds.password,
+            "new_password": "Password12345",
+            "repeat_password": "Password12345",
+        },
+    )
     assert common.status_code == 422
     assert "too common" in common.text
-    changed = client.post("/login/password", data={"current_password": creds.password,
-                          "new_password": NEW_PASSWORD, "repeat_password": NEW_PASSWORD})  # fmt: skip
+    changed = client.post(
+        "/login/password",
+        data={
+            "current_password": creds.password,
+            "new_password": NEW_PASSWORD,
+            "repeat_password": NEW_PASSWORD,
+        },
+    )
     assert changed.headers["location"] == "/login/enrol"
 
     enrol = client.get("/login/enrol")
@@ -74,8 +92,12 @@ def test_first_sign_in_through_the_pages(
     assert client.post("/logout").headers["location"] == "/login"
     assert client.get("/").status_code == 303
     clock.advance(seconds=30)
-    assert client.post("/login", data={"username": "admin", "password": NEW_PASSWORD}
-                       ).headers["location"] == "/login/mfa"  # fmt: skip
+    assert (
+        client.post("/login", data={"username": "admin", "password": NEW_PASSWORD}).headers[
+            "location"
+        ]
+        == "/login/mfa"
+    )
     assert client.post("/login/mfa", data={"code": "000000"}).status_code == 401
     ok = client.post("/login/mfa", data={"code": pyotp.TOTP(secret_value).at(clock())})
     assert ok.headers["location"] == "/"
@@ -125,10 +147,14 @@ def test_cross_site_writes_are_refused(
         client.post("/login", data=login, headers={"Origin": "https://evil.example"}).status_code
         == 403
     )
-    assert client.post("/api/v1/login", json=login,
-                       headers={"Origin": "https://evil.example"}).json()["detail"]  # fmt: skip
-    ok = client.post("/login", data=login, headers={"Sec-Fetch-Site": "same-origin",
-                     "Origin": "https://testserver"})  # fmt: skip
+    assert client.post(
+        "/api/v1/login", json=login, headers={"Origin": "https://evil.example"}
+    ).json()["detail"]
+    ok = client.post(
+        "/login",
+        data=login,
+        headers={"Sec-Fetch-Site": "same-origin", "Origin": "https://testserver"},
+    )
     assert ok.status_code == 303
     same = client.post("/login", data=login, headers={"Origin": "https://testserver"})
     assert same.status_code == 303
@@ -136,11 +162,20 @@ def test_cross_site_writes_are_refused(
     assert client.get("/login", headers={"Sec-Fetch-Site": "cross-site"}).status_code in (200, 303)
 
 
-def test_admin_manages_users_and_disabling_ends_sessions(app: FastAPI, services: Services,
-                                                         clock: Clock) -> None:  # fmt: skip
+def test_admin_manages_users_and_disabling_ends_sessions(
+    app: FastAPI, services: Services, clock: Clock
+) -> None:
     admin = sign_in(new_client(app), add_user(services, "root", Role.ADMINISTRATOR), clock)
-    created = admin.post("/api/v1/users", json={"username": "Olga.K", "display_name": "Olga K",
-                         "role": "investigator", "agency": "traffic police", "region": "north"})  # fmt: skip
+    created = admin.post(
+        "/api/v1/users",
+        json={
+            "username": "Olga.K",
+            "display_name": "Olga K",
+            "role": "investigator",
+            "agency": "traffic police",
+            "region": "north",
+        },
+    )
     assert created.status_code == 201, created.text
     issued = created.json()
     assert issued["user"]["username"] == "olga.k"
@@ -152,8 +187,13 @@ def test_admin_manages_users_and_disabling_ends_sessions(app: FastAPI, services:
         "/api/v1/login", json={"username": "olga.k", "password": issued["one_time_password"]}
     )
     assert step.json()["stage"] == "change_password"
-    assert olga.post("/api/v1/login/password", json={"current_password": issued["one_time_password"],
-                     "new_password": NEW_PASSWORD}).json()["stage"] == "enrol_totp"  # fmt: skip
+    assert (
+        olga.post(
+            "/api/v1/login/password",
+            json={"current_password": issued["one_time_password"], "new_password": NEW_PASSWORD},
+        ).json()["stage"]
+        == "enrol_totp"
+    )
     secret = olga.get("/api/v1/login/enrol").json()["secret"]
     done = olga.post("/api/v1/login/enrol", json={"code": pyotp.TOTP(secret).at(clock())})
     assert done.json()["stage"] == "active"
@@ -181,11 +221,27 @@ def test_admin_manages_users_and_disabling_ends_sessions(app: FastAPI, services:
     assert reset["user"]["enrolled"] is False
     assert reset["one_time_password"] != issued["one_time_password"]
 
-    dup = admin.post("/api/v1/users", json={"username": "olga.k", "display_name": "x",
-                     "role": "operator", "agency": "a", "region": "north"})  # fmt: skip
+    dup = admin.post(
+        "/api/v1/users",
+        json={
+            "username": "olga.k",
+            "display_name": "x",
+            "role": "operator",
+            "agency": "a",
+            "region": "north",
+        },
+    )
     assert dup.status_code == 409
-    bad = admin.post("/api/v1/users", json={"username": "no", "display_name": "x",
-                     "role": "emperor", "agency": "a", "region": "north"})  # fmt: skip
+    bad = admin.post(
+        "/api/v1/users",
+        json={
+            "username": "no",
+            "display_name": "x",
+            "role": "emperor",
+            "agency": "a",
+            "region": "north",
+        },
+    )
     assert bad.status_code == 422
     me = admin.get("/api/v1/me").json()["user_id"]
     assert admin.post(f"/api/v1/users/{me}/disable").status_code == 403  # not one's own account
@@ -202,11 +258,28 @@ def test_other_regions_answer_404(app: FastAPI, services: Services, clock: Clock
     assert admin.get(f"/api/v1/users/{south.id}").status_code == 404
     assert admin.get(f"/admin/users/{south.id}").status_code == 404
     assert admin.post(f"/api/v1/users/{south.id}/disable").status_code == 404
-    grant = admin.post("/api/v1/users", json={"username": "wide", "display_name": "W",
-                       "role": "operator", "agency": "a", "region": "north", "all_regions": True})  # fmt: skip
+    grant = admin.post(
+        "/api/v1/users",
+        json={
+            "username": "wide",
+            "display_name": "W",
+            "role": "operator",
+            "agency": "a",
+            "region": "north",
+            "all_regions": True,
+        },
+    )
     assert grant.status_code == 403
-    elsewhere = admin.post("/api/v1/users", json={"username": "far", "display_name": "F",
-                           "role": "operator", "agency": "a", "region": "south"})  # fmt: skip
+    elsewhere = admin.post(
+        "/api/v1/users",
+        json={
+            "username": "far",
+            "display_name": "F",
+            "role": "operator",
+            "agency": "a",
+            "region": "south",
+        },
+    )
     assert elsewhere.status_code == 403
 
 
@@ -216,13 +289,29 @@ def test_create_user_page_shows_the_password_once(
     admin = sign_in(new_client(app), add_user(services, "root", Role.ADMINISTRATOR), clock)
     form = admin.get("/admin/users/new")
     assert 'name="role"' in form.text
-    made = admin.post("/admin/users", data={"username": "piet", "display_name": "Piet",
-                      "role": "operator", "agency": "traffic police", "region": "north"})  # fmt: skip
+    made = admin.post(
+        "/admin/users",
+        data={
+            "username": "piet",
+            "display_name": "Piet",
+            "role": "operator",
+            "agency": "traffic police",
+            "region": "north",
+        },
+    )
     assert made.status_code == 201
     assert 'data-testid="one-time-password"' in made.text
     assert made.headers["cache-control"] == "no-store"
-    refused = admin.post("/admin/users", data={"username": "piet", "display_name": "Piet",
-                         "role": "operator", "agency": "traffic police", "region": "north"})  # fmt: skip
+    refused = admin.post(
+        "/admin/users",
+        data={
+            "username": "piet",
+            "display_name": "Piet",
+            "role": "operator",
+            "agency": "traffic police",
+            "region": "north",
+        },
+    )
     assert refused.status_code == 409
     assert "taken" in refused.text
     listing = admin.get("/admin/users")
@@ -257,14 +346,34 @@ def test_audit_viewer_and_verification(app: FastAPI, services: Services, clock: 
 def test_failed_audit_write_answers_503(app: FastAPI, services: Services, clock: Clock) -> None:
     admin = sign_in(new_client(app), add_user(services, "root", Role.ADMINISTRATOR), clock)
     with services.db.write() as s:
-        s.execute(text("CREATE TRIGGER audit_down BEFORE INSERT ON audit_log "
-                       "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"))  # fmt: skip
-    made = admin.post("/api/v1/users", json={"username": "ghost", "display_name": "G",
-                      "role": "operator", "agency": "a", "region": "north"})  # fmt: skip
+        s.execute(
+            text(
+                "CREATE TRIGGER audit_down BEFORE INSERT ON audit_log "
+                "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+            )
+        )
+    made = admin.post(
+        "/api/v1/users",
+        json={
+            "username": "ghost",
+            "display_name": "G",
+            "role": "operator",
+            "agency": "a",
+            "region": "north",
+        },
+    )
     assert made.status_code == 503
     assert "not done" in made.json()["detail"]
-    page = admin.post("/admin/users", data={"username": "ghost", "display_name": "G",
-                      "role": "operator", "agency": "a", "region": "north"})  # fmt: skip
+    page = admin.post(
+        "/admin/users",
+        data={
+            "username": "ghost",
+            "display_name": "G",
+            "role": "operator",
+            "agency": "a",
+            "region": "north",
+        },
+    )
     assert page.status_code == 503
     login = new_client(app).post("/api/v1/login", json={"username": "root", "password": PASSWORD})
     assert login.status_code == 503
@@ -273,8 +382,9 @@ def test_failed_audit_write_answers_503(app: FastAPI, services: Services, clock:
     assert all(u["username"] != "ghost" for u in admin.get("/api/v1/users").json())
 
 
-def test_openapi_documents_every_api_route(client: TestClient, app: FastAPI, services: Services,
-                                          clock: Clock) -> None:  # fmt: skip
+def test_openapi_documents_every_api_route(
+    client: TestClient, app: FastAPI, services: Services, clock: Clock
+) -> None:
     assert client.get("/api/v1/openapi.json").status_code == 401
     for path in ("/docs", "/redoc", "/openapi.json"):
         assert client.get(path).status_code in (303, 404)
@@ -288,8 +398,9 @@ def test_openapi_documents_every_api_route(client: TestClient, app: FastAPI, ser
     assert "AuditPage" in schema["components"]["schemas"]
 
 
-def test_wrong_codes_through_the_api_lock_the_account(client: TestClient, services: Services,
-                                                      clock: Clock) -> None:  # fmt: skip
+def test_wrong_codes_through_the_api_lock_the_account(
+    client: TestClient, services: Services, clock: Clock
+) -> None:
     acc = add_user(services, "kim", Role.OPERATOR)
     client.post("/api/v1/login", json={"username": "kim", "password": PASSWORD})
     answers = [
