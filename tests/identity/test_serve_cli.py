@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
+import ssl
 import stat
 import subprocess
 import sys
@@ -39,9 +40,16 @@ def test_self_signed_certificate_is_made_once(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("host", "loopback"),
-    [("127.0.0.1", True), ("::1", True), ("localhost", True), ("127.3.2.1", True),
-     ("0.0.0.0", False), ("10.1.2.3", False), ("example.org", False)],
-)  # fmt: skip
+    [
+        ("127.0.0.1", True),
+        ("::1", True),
+        ("localhost", True),
+        ("127.3.2.1", True),
+        ("0.0.0.0", False),
+        ("10.1.2.3", False),
+        ("example.org", False),
+    ],
+)
 def test_loopback_detection(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
 
@@ -105,23 +113,25 @@ def test_serve_answers_over_https_with_its_certificate(env: dict[str, str], tmp_
     server = subprocess.Popen(
         [sys.executable, "-m", "platekeeper", "serve", "--port", str(port)],
         env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         cert = tmp_path / "data" / "tls" / "cert.pem"
+        trust: ssl.SSLContext | None = None
         deadline = time.monotonic() + 30
         answer = None
         while time.monotonic() < deadline:
             try:
-                answer = httpx.get(f"https://127.0.0.1:{port}/healthz", verify=str(cert), timeout=2)
+                trust = trust or ssl.create_default_context(cafile=str(cert))
+                answer = httpx.get(f"https://127.0.0.1:{port}/healthz", verify=trust, timeout=2)
                 break
             except (httpx.ConnectError, FileNotFoundError, OSError):
                 time.sleep(0.3)
         assert answer is not None, "server did not come up"
         assert answer.status_code == 200
         assert answer.text == "ok"
-        home = httpx.get(f"https://localhost:{port}/", verify=str(cert))
+        home = httpx.get(f"https://localhost:{port}/", verify=trust)
         assert home.status_code == 303
         assert home.headers["location"] == "/login"
         with pytest.raises(httpx.HTTPError):

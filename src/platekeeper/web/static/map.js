@@ -25,19 +25,19 @@
     } else {
       el.classList.add("map-no-tiles");
     }
-    var latlngs = [];
+    var latlngs = points.map(function (p) { return [Number(p.lat), Number(p.lon)]; });
+    // The route first, so that the sightings are drawn (and hovered) above it.
+    if (el.dataset.line === "true" && latlngs.length > 1) {
+      L.polyline(latlngs, { color: "#1971c2", weight: 3, opacity: 0.7, interactive: false }).addTo(map);
+    }
     points.forEach(function (p, i) {
-      var ll = [Number(p.lat), Number(p.lon)];
-      latlngs.push(ll);
+      var ll = latlngs[i];
       var last = i === points.length - 1;
       L.circleMarker(ll, {
         radius: last ? 9 : 7, weight: 2, color: "#123b5d",
         fillColor: last ? "#d9480f" : "#1971c2", fillOpacity: 0.85
       }).bindTooltip(textNode(p.label || ""), { direction: "top" }).addTo(map);
     });
-    if (el.dataset.line === "true" && latlngs.length > 1) {
-      L.polyline(latlngs, { color: "#1971c2", weight: 3, opacity: 0.7 }).addTo(map);
-    }
     if (latlngs.length > 0) {
       map.fitBounds(latlngs, { padding: [32, 32], maxZoom: 14 });
     }
