@@ -144,3 +144,20 @@ def test_sealed_secrets_are_bound_to_their_owner_and_key() -> None:
         SecretBox(b"j" * 32).open(sealed, "totp:1")
     with pytest.raises(SealError):
         box.open(sealed[:-1] + bytes([sealed[-1] ^ 1]), "totp:1")
+
+
+def test_justification_needs_a_listed_reason_and_a_case_number() -> None:
+    from pydantic import ValidationError
+
+    from platekeeper.auth.justification import Justification, reason_options
+
+    ok = Justification(reason_code="stolen_vehicle", case_number="TSH-2026/0413")
+    assert ok.reason_code.value == "stolen_vehicle"
+    assert {o.value.value for o in reason_options()} >= {"stolen_vehicle", "court_order"}
+    for bad in (
+        {"reason_code": "curiosity", "case_number": "A-123"},
+        {"reason_code": "court_order", "case_number": "x"},
+        {"reason_code": "court_order", "case_number": "<script>"},
+    ):
+        with pytest.raises(ValidationError):
+            Justification.model_validate(bad)
