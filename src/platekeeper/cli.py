@@ -10,7 +10,10 @@ import typer
 
 from platekeeper import __version__
 from platekeeper.commands import read as read_command
+from platekeeper.commands.audit import audit_app
 from platekeeper.commands.context import AppContext
+from platekeeper.commands.serve import serve
+from platekeeper.commands.users import users_app
 
 app = typer.Typer(
     name="platekeeper",
@@ -50,6 +53,9 @@ def version() -> None:
 
 
 app.command("read")(read_command.read)
+app.command()(serve)
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:

@@ -27,7 +27,10 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from platekeeper.audit.settings import AuditSettings
+from platekeeper.auth.settings import AuthSettings
 from platekeeper.recognition.settings import RecognitionSettings
+from platekeeper.web.settings import WebSettings
 
 ENV_PREFIX = "PLATEKEEPER_"
 DEFAULT_SECRETS_DIR = Path("/run/secrets")
@@ -60,6 +63,21 @@ class Settings(BaseSettings):
         default_factory=RecognitionSettings,
         title="Recognition",
         description="Plate localisation and OCR.",
+    )
+    auth: AuthSettings = Field(
+        default_factory=AuthSettings,
+        title="Sign-in",
+        description="Passwords, TOTP, lockout and session lifetimes.",
+    )
+    audit: AuditSettings = Field(
+        default_factory=AuditSettings,
+        title="Audit log",
+        description="Checkpoints and their signing key.",
+    )
+    web: WebSettings = Field(
+        default_factory=WebSettings,
+        title="Web server",
+        description="Address, TLS and maps of the operator web app.",
     )
 
     @classmethod

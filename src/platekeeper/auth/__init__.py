@@ -1,0 +1,1 @@
+"""Identity and access: users, passwords, TOTP, sessions, roles and scope."""

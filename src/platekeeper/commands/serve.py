@@ -1,0 +1,57 @@
+"""``platekeeper serve``: the web app over HTTPS."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+
+from platekeeper.commands.context import app_context, fail
+
+logger = logging.getLogger(__name__)
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (web.host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (web.port).")] = None,
+    no_tls: Annotated[
+        bool, typer.Option("--no-tls", help="Plain HTTP; allowed on loopback only.")
+    ] = False,
+) -> None:
+    """Serve the operator web app and its API (HTTPS by default)."""
+    import uvicorn
+
+    from platekeeper.commands.webstack import open_database, open_services
+    from platekeeper.web.app import create_app
+    from platekeeper.web.tls import ensure_tls_certificate, is_loopback
+
+    settings = app_context(ctx).settings()
+    web = settings.web
+    bind = host or web.host
+    use_tls = web.tls and not no_tls
+    if not use_tls and not is_loopback(bind):
+        fail(f"refusing to serve plain HTTP on {bind}: TLS is required off the loopback address")
+    db = open_database(settings)
+    app = create_app(settings, open_services(settings, db))
+    tls_args: dict[str, str] = {}
+    scheme = "http"
+    if use_tls:
+        files = ensure_tls_certificate(
+            settings.data_dir, certificate=web.tls_certificate, private_key=web.tls_private_key
+        )
+        tls_args = {"ssl_certfile": str(files.certificate), "ssl_keyfile": str(files.private_key)}
+        scheme = "https"
+        if files.created:
+            typer.echo(f"made a self-signed certificate: {files.certificate}")
+    typer.echo(f"platekeeper listening on {scheme}://{bind}:{port or web.port}/")
+    uvicorn.run(
+        app,
+        host=bind,
+        port=port or web.port,
+        server_header=False,
+        proxy_headers=False,
+        log_config=None,
+        **tls_args,  # type: ignore[arg-type]
+    )

@@ -1,0 +1,69 @@
+"""Opening the database and keys for the web, users and audit commands.
+
+Until ``platekeeper init`` (the store's command) creates the database with its
+migrations and the master key, these helpers keep the identity and audit
+tables in ``platekeeper.db`` in the data directory (created with
+``create_all``) and keep two key files under ``keys/``: the AES key that seals
+TOTP seeds and the Ed25519 key that signs audit checkpoints.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platekeeper.audit import models as _audit_models  # noqa: F401 (registers the tables)
+from platekeeper.audit.signing import load_or_create_signing_key, public_path
+from platekeeper.auth import models as _auth_models  # noqa: F401 (registers the tables)
+from platekeeper.commands.context import fail
+from platekeeper.config import Settings
+from platekeeper.store.base import Base
+from platekeeper.store.engine import Database
+from platekeeper.web.services import Services, build_services
+
+SEALING_KEY_FILE = "auth-sealing.key"
+
+
+def database_path(settings: Settings) -> Path:
+    return settings.data_dir / "platekeeper.db"
+
+
+def open_database(settings: Settings, *, create: bool = True) -> Database:
+    path = database_path(settings)
+    if not create and not path.exists():
+        fail(f"no database at {path}; create the installation first")
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    db = Database.from_url(f"sqlite:///{path}")
+    Base.metadata.create_all(db.engine)
+    return db
+
+
+def load_or_create_key_file(path: Path, size: int = 32) -> bytes:
+    """Random key bytes from ``path``, made (mode 0600) when absent."""
+    if path.exists():
+        data = path.read_bytes()
+        if len(data) != size:
+            fail(f"{path} does not hold a {size}-byte key")
+        return data
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = os.urandom(size)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key)
+    return key
+
+
+def open_services(settings: Settings, db: Database) -> Services:
+    keys = settings.data_dir / "keys"
+    return build_services(
+        settings,
+        db,
+        sealing_key=load_or_create_key_file(keys / SEALING_KEY_FILE),
+        signing_key=load_or_create_signing_key(settings.audit.signing_key_path(settings.data_dir)),
+    )
+
+
+def checkpoint_public_keys(settings: Settings, extra: list[Path]) -> list[Path]:
+    """The public keys ``audit verify`` uses: the installation's own plus any given."""
+    own = public_path(settings.audit.signing_key_path(settings.data_dir))
+    return ([own] if own.exists() else []) + extra

@@ -1,0 +1,58 @@
+"""Fixtures for the identity, audit and web tests: a real SQLite database in a
+temporary directory, the real services, and a controllable clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from identity_helpers import FAST_AUTH, Clock, make_database, make_services, new_client
+
+from platekeeper.config import Settings
+from platekeeper.store.engine import Database
+from platekeeper.web.app import create_app
+from platekeeper.web.services import Services
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path, auth=FAST_AUTH)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = make_database(f"sqlite:///{tmp_path / 'test.db'}")
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def signing_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+@pytest.fixture
+def services(
+    settings: Settings, db: Database, clock: Clock, signing_key: Ed25519PrivateKey
+) -> Services:
+    return make_services(settings, db, clock, signing_key)
+
+
+@pytest.fixture
+def app(settings: Settings, services: Services) -> FastAPI:
+    return create_app(settings, services, background_checkpoints=False)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with new_client(app) as c:
+        yield c

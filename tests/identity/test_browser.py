@@ -1,0 +1,255 @@
+"""The pages in Debian's headless Chromium, over HTTPS, with screenshots.
+
+The server is the real app under uvicorn with a self-signed certificate, in a
+thread of the test process so that the tests can move its clock (TOTP steps).
+Screenshots go to test-artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import pyotp
+import pytest
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from identity_helpers import PASSWORD, Clock, add_user
+
+from platekeeper.auth.bootstrap import create_first_admin
+from platekeeper.auth.principal import Principal
+from platekeeper.auth.roles import Role
+from platekeeper.config import Settings
+from platekeeper.web.access import signed_in
+from platekeeper.web.app import create_app
+from platekeeper.web.services import Services
+from platekeeper.web.tls import ensure_tls_certificate
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+NEW_PASSWORD = "Lantern-Orchard-Quiet-91"
+
+pytestmark = pytest.mark.browser
+
+
+def require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    if IN_CI:
+        pytest.fail("Debian's chromium is required under CI=true (apt-get install chromium)")
+    pytest.skip("/usr/bin/chromium is not installed")
+
+
+def add_map_demo(app: FastAPI) -> None:
+    """A page that renders the shared map component (the journey and camera maps use it)."""
+    template = """{% extends "base.html" %}
+{% from "components.html" import map_panel, map_assets %}
+{% block head %}{{ map_assets() }}{% endblock %}
+{% block content %}<h1>Map component</h1>
+{{ map_panel("demo-map", points, line=True) }}{% endblock %}"""
+
+    @app.get("/test/map")
+    def map_page(request: Request, user: Annotated[Principal, signed_in()]) -> HTMLResponse:
+        env = app.state.templates.env
+        points = [
+            {"lat": 41.311, "lon": 69.279, "label": "Tashkent <b>ring road</b>"},
+            {"lat": 40.103, "lon": 65.374, "label": "Navoiy"},
+            {"lat": 39.654, "lon": 66.975, "label": "Samarkand"},
+        ]
+        html = env.from_string(template).render(
+            principal=user, nav=[], path="/test/map", points=points, request=request
+        )
+        return HTMLResponse(html)
+
+
+@pytest.fixture
+def server(settings: Settings, services: Services) -> Iterator[str]:
+    require_chromium()
+    app = create_app(settings, services, background_checkpoints=False)
+    add_map_demo(app)
+    tls = ensure_tls_certificate(settings.data_dir)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ssl_certfile=str(tls.certificate),
+        ssl_keyfile=str(tls.private_key),
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    yield f"https://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(server: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        context = browser.new_context(
+            ignore_https_errors=True, viewport={"width": 1280, "height": 860}
+        )
+        tab = context.new_page()
+        tab.problems = []  # CSP violations and requests to other origins
+        tab.on("console", lambda m: tab.problems.append(m.text) if m.type == "error" else None)
+        tab.on(
+            "request", lambda r: None if r.url.startswith(server) else tab.problems.append(r.url)
+        )
+        tab.set_default_timeout(10_000)
+        yield tab
+        context.close()
+        browser.close()
+
+
+def shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_first_sign_in_with_password_change_and_totp(
+    server: str, page: Any, services: Services, clock: Clock
+) -> None:
+    creds = create_first_admin(services.db, services.audit_log, settings=services.auth.settings)
+    page.goto(server + "/")
+    assert page.url == server + "/login"
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", creds.password)
+    shot(page, "01-sign-in")
+    page.click("button[type=submit]")
+    page.wait_for_url(server + "/login/password")
+    page.fill("input[name=current_password]", creds.password)
+    page.fill("input[name=new_password]", NEW_PASSWORD)
+    page.fill("input[name=repeat_password]", NEW_PASSWORD)
+    shot(page, "02-choose-password")
+    page.click("button[type=submit]")
+    page.wait_for_url(server + "/login/enrol")
+    assert page.locator(".qr svg").count() == 1
+    secret = page.inner_text("[data-testid=totp-secret]").replace(" ", "")
+    shot(page, "03-enrol-totp")
+    page.fill("input[name=code]", pyotp.TOTP(secret).at(clock()))
+    page.click("button[type=submit]")
+    assert page.locator("[data-testid=recovery-codes] li").count() == 10
+    shot(page, "04-recovery-codes")
+    page.click("text=I have kept them")
+    page.wait_for_url(server + "/")
+    assert "Welcome, Administrator" in page.inner_text("h1")
+    shot(page, "05-dashboard-admin")
+
+    page.click("text=Sign out")
+    page.wait_for_url(server + "/login")
+    clock.advance(seconds=30)
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", NEW_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(server + "/login/mfa")
+    page.fill("input[name=code]", pyotp.TOTP(secret).at(clock()))
+    shot(page, "06-totp-step")
+    page.click("button[type=submit]")
+    page.wait_for_url(server + "/")
+    assert page.inner_text("[data-testid=whoami]") == "Administrator"
+    assert page.problems == []
+
+
+def sign_in_page(page: Any, server: str, username: str, secret: str, clock: Clock) -> None:
+    page.goto(server + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(server + "/login/mfa")
+    page.fill("input[name=code]", pyotp.TOTP(secret).at(clock()))
+    page.click("button[type=submit]")
+    page.wait_for_url(server + "/")
+    clock.advance(seconds=30)
+
+
+def test_admin_creates_a_user(server: str, page: Any, services: Services, clock: Clock) -> None:
+    admin = add_user(services, "root", Role.ADMINISTRATOR, all_regions=True)
+    add_user(services, "oleg", Role.OPERATOR, region="south")
+    sign_in_page(page, server, "root", admin.secret, clock)
+    page.click("nav >> text=Users")
+    page.wait_for_url(server + "/admin/users")
+    page.click("text=New user")
+    page.fill("input[name=username]", "nadia.r")
+    page.fill("input[name=display_name]", "Nadia Rashidova")
+    page.select_option("select[name=role]", "investigator")
+    page.fill("input[name=region]", "tashkent")
+    shot(page, "10-new-user-form")
+    page.click("main button[type=submit]")
+    otp = page.inner_text("[data-testid=one-time-password]")
+    assert len(otp) == 20
+    shot(page, "11-one-time-password")
+    page.click("text=All users")
+    table = page.inner_text("[data-testid=users-table]")
+    assert "nadia.r" in table
+    assert "setup" in table
+    shot(page, "12-users-list")
+    page.click("text=nadia.r")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button:has-text('Disable')")
+    page.wait_for_selector("[data-testid=user-status]:has-text('disabled')")
+    shot(page, "13-user-disabled")
+    assert page.problems == []
+
+
+def test_auditor_sees_a_verified_log(
+    server: str, page: Any, services: Services, clock: Clock
+) -> None:
+    auditor = add_user(services, "vera", Role.AUDITOR)
+    add_user(services, "olim", Role.OPERATOR)
+    services.auth.start("olim", "a wrong password!", "198.51.100.7")
+    assert services.audit_log.checkpoint(services.db) is not None
+    sign_in_page(page, server, "vera", auditor.secret, clock)
+    page.click("nav >> text=Audit log")
+    status = page.inner_text("[data-testid=verification]")
+    assert status.startswith("Verified.")
+    assert "1 signed checkpoint matches" in status
+    table = page.inner_text("[data-testid=audit-table]")
+    assert "auth.login.failed" in table
+    assert "bad_password" in table
+    shot(page, "20-audit-verified")
+    assert page.problems == []
+
+
+def test_map_component_draws_without_a_tile_server(
+    server: str, page: Any, services: Services, clock: Clock
+) -> None:
+    user = add_user(services, "ivan", Role.INVESTIGATOR)
+    sign_in_page(page, server, "ivan", user.secret, clock)
+    page.goto(server + "/test/map")
+    page.wait_for_selector("#demo-map[data-map-ready=true]")
+    assert page.get_attribute("#demo-map", "data-markers") == "3"
+    assert page.locator("#demo-map path.leaflet-interactive").count() == 3
+    assert page.locator("#demo-map path[fill=none]").count() == 1  # and the route between them
+    page.hover("#demo-map path.leaflet-interactive >> nth=0")
+    tooltip = page.locator(".leaflet-tooltip").first
+    assert "<b>" in tooltip.inner_text()  # labels are text, never markup
+    shot(page, "30-map-no-tiles")
+    assert page.problems == []  # nothing requested from another origin, no CSP errors

@@ -1,0 +1,158 @@
+"""Every registered route, walked unauthenticated and with each role.
+
+The matrix below is written by hand, independently of the declarations in the
+code: a new route fails this test until it is added here, and a route whose
+declaration differs from the matrix — or that answers differently from it —
+fails too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from identity_helpers import Clock, add_user, new_client, sign_in
+
+from platekeeper.auth.roles import ROLE_PERMISSIONS, Role
+from platekeeper.web.access import AccessKind, UndeclaredRouteError, check_declarations
+from platekeeper.web.services import Services
+
+PUBLIC, LOGIN, ANYONE = "public", "login", "anyone signed in"
+ADMIN, AUDITOR = frozenset({Role.ADMINISTRATOR}), frozenset({Role.AUDITOR})
+
+MATRIX: dict[str, object] = {
+    "GET /static": PUBLIC,
+    "GET /healthz": PUBLIC,
+    "GET /login": LOGIN,
+    "POST /login": LOGIN,
+    "POST /api/v1/login": LOGIN,
+    "GET /login/password": LOGIN,
+    "POST /login/password": LOGIN,
+    "POST /api/v1/login/password": LOGIN,
+    "GET /login/enrol": LOGIN,
+    "POST /login/enrol": LOGIN,
+    "GET /api/v1/login/enrol": LOGIN,
+    "POST /api/v1/login/enrol": LOGIN,
+    "GET /login/mfa": LOGIN,
+    "POST /login/mfa": LOGIN,
+    "POST /api/v1/login/mfa": LOGIN,
+    "POST /logout": ANYONE,
+    "POST /api/v1/logout": ANYONE,
+    "GET /": ANYONE,
+    "GET /api/v1/me": ANYONE,
+    "GET /api/v1/openapi.json": ANYONE,
+    "GET /admin/users": ADMIN,
+    "GET /api/v1/users": ADMIN,
+    "GET /admin/roles": ADMIN,
+    "GET /api/v1/roles": ADMIN,
+    "GET /admin/users/new": ADMIN,
+    "POST /admin/users": ADMIN,
+    "POST /api/v1/users": ADMIN,
+    "GET /admin/users/{user_id}": ADMIN,
+    "GET /api/v1/users/{user_id}": ADMIN,
+    "POST /admin/users/{user_id}": ADMIN,
+    "PATCH /api/v1/users/{user_id}": ADMIN,
+    "POST /admin/users/{user_id}/disable": ADMIN,
+    "POST /api/v1/users/{user_id}/disable": ADMIN,
+    "POST /admin/users/{user_id}/enable": ADMIN,
+    "POST /api/v1/users/{user_id}/enable": ADMIN,
+    "POST /admin/users/{user_id}/unlock": ADMIN,
+    "POST /api/v1/users/{user_id}/unlock": ADMIN,
+    "POST /admin/users/{user_id}/reset": ADMIN,
+    "POST /api/v1/users/{user_id}/reset": ADMIN,
+    "GET /audit": AUDITOR,
+    "GET /api/v1/audit": AUDITOR,
+    "GET /api/v1/audit/verification": AUDITOR,
+}
+# Walked last (or not at all) for signed-in clients, since they end the session.
+SESSION_ENDING = {"POST /logout", "POST /api/v1/logout"}
+NO_SUCH_USER = "999999"
+
+
+def test_every_route_is_in_the_matrix(app: FastAPI) -> None:
+    declared = check_declarations(app)
+    assert set(declared) == set(MATRIX), "update MATRIX for new or removed routes"
+
+
+def test_declarations_match_the_matrix(app: FastAPI) -> None:
+    for key, access in check_declarations(app).items():
+        expected = MATRIX[key]
+        if expected == PUBLIC:
+            assert access.kind is AccessKind.PUBLIC, key
+        elif expected == LOGIN:
+            assert access.kind is AccessKind.LOGIN_STEP, key
+        elif expected == ANYONE:
+            assert access.kind is AccessKind.SIGNED_IN, key
+        else:
+            assert access.kind is AccessKind.PERMISSION, key
+            holders = {
+                role for role, perms in ROLE_PERMISSIONS.items() if access.permission in perms
+            }
+            assert holders == expected, key
+
+
+def test_an_undeclared_route_stops_the_app(app: FastAPI) -> None:
+    @app.get("/forgotten")
+    def forgotten() -> str:
+        return "open to all?"
+
+    with pytest.raises(UndeclaredRouteError, match="/forgotten"):
+        check_declarations(app)
+
+
+def request(client: TestClient, key: str) -> int:
+    method, path = key.split(" ", 1)
+    if path == "/static":
+        path = "/static/app.css"
+    path = re.sub(r"\{user_id\}", NO_SUCH_USER, path)
+    return client.request(method, path).status_code
+
+
+@pytest.fixture
+def role_clients(
+    app: FastAPI, services: Services, clock: Clock
+) -> Iterator[dict[Role, TestClient]]:
+    clients = {}
+    for role in Role:
+        account = add_user(services, f"walk-{role.value}", role)
+        clients[role] = sign_in(new_client(app), account, clock)
+    yield clients
+    for c in clients.values():
+        c.close()
+
+
+def test_walk_unauthenticated(client: TestClient) -> None:
+    for key, expected in MATRIX.items():
+        status = request(client, key)
+        assert status < 500, key
+        if expected == PUBLIC:
+            assert status == 200, key
+        elif expected == LOGIN:
+            assert status not in (401, 403), key
+        elif key.split(" ", 1)[1].startswith("/api/"):
+            assert status == 401, key
+        else:
+            assert status == 303, key
+
+
+def test_walk_with_each_role(role_clients: dict[Role, TestClient]) -> None:
+    for role, c in role_clients.items():
+        for key, expected in MATRIX.items():
+            if key in SESSION_ENDING:
+                continue
+            status = request(c, key)
+            assert status < 500, (role, key)
+            if expected in (PUBLIC, LOGIN, ANYONE) or role in expected:  # type: ignore[operator]
+                assert status not in (401, 403), (role, key, status)
+            else:
+                assert status == 403, (role, key, status)
+        # Still signed in after the whole walk; then sign out through each door.
+        assert c.get("/api/v1/me").status_code == 200
+    for key in sorted(SESSION_ENDING):
+        c = role_clients[Role.OPERATOR]
+        if c.get("/api/v1/me").status_code == 200:
+            assert request(c, key) in (204, 303)
+            assert c.get("/api/v1/me").status_code == 401
