@@ -63,6 +63,12 @@ PPOCR_REC = ModelSpec(
     package="rapidocr_onnxruntime",
 )
 
+PLATE_DETECTOR = ModelSpec(
+    name="platekeeper-plate-detector",
+    filename="plate_detector.onnx",
+    sha256="0" * 64,
+)
+
 _verified: dict[Path, str] = {}
 _verify_lock = threading.Lock()
 

@@ -1,10 +1,18 @@
 """The recognition engine: an image in, the plates in it out.
 
-``Recognizer(settings).read(image)`` finds text that could be a plate, reads
-it, assembles lines into plates (two-line plates, registrations split by a
-logo), corrects each towards the configured country syntaxes and returns one
-``PlateRead`` per plate. A ``Recognizer`` holds only read-only state after
-construction and may be shared by many threads.
+Two paths share one OCR and one correction step:
+
+* the fast path: platekeeper's plate detector looks at a reduced copy of the
+  frame and hands the character block of each plate, cut from the
+  full-resolution frame, to OCR — one small network run per frame plus one
+  OCR run per plate;
+* the fallback path: PP-OCR's general text detector finds every line of text,
+  and lines are assembled into plates (``textlines``). It runs only where the
+  fast path found nothing it could read with confidence — around an unsure
+  detection, or over the whole frame when nothing was detected.
+
+A ``Recognizer`` holds only read-only state after construction and may be
+shared by many threads.
 """
 
 from __future__ import annotations
@@ -12,18 +20,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from platekeeper.recognition.correct import Correction, correct
-from platekeeper.recognition.geometry import Points, quad_size, rectify, scale_quad, to_quad
+from platekeeper.recognition.geometry import (
+    Points,
+    box_iou,
+    quad_box,
+    quad_size,
+    rectify,
+    scale_quad,
+    to_quad,
+)
 from platekeeper.recognition.imageio import decode_image, load_image, to_bgr8
-from platekeeper.recognition.ppocr import LineRead, PPOCRDetector, PPOCRRecognizer, order_quad
+from platekeeper.recognition.plate_detector import Detection, PlateDetector
+from platekeeper.recognition.ppocr import CharPosterior, PPOCRDetector, PPOCRRecognizer
 from platekeeper.recognition.settings import RecognitionSettings
 from platekeeper.recognition.syntax import CountrySyntax, select
+from platekeeper.recognition.textlines import Line, PlateGuess, assemble, plausible_line
 from platekeeper.recognition.types import Candidate, Image, PlateRead
 
 logger = logging.getLogger(__name__)
@@ -31,24 +48,8 @@ logger = logging.getLogger(__name__)
 Roi = tuple[int, int, int, int]
 """A region of interest ``(x, y, w, h)`` in image pixels (a lane, say)."""
 
-
-@dataclass(slots=True)
-class _Line:
-    quad: Points
-    read: LineRead
-    height: float
-
-
-@dataclass(slots=True)
-class _PlateGuess:
-    quad: Points
-    lines: list[_Line]
-    corrections: list[Correction]
-    two_line: bool
-
-    @property
-    def score(self) -> float:
-        return self.corrections[0].rank_score if self.corrections else 0.0
+TWO_LINE_ASPECT = 2.4
+"""A character block narrower than this (width / height) may hold two lines."""
 
 
 class Recognizer:
@@ -58,8 +59,9 @@ class Recognizer:
         self.settings = settings or RecognitionSettings()
         self._syntaxes = select(self.settings.countries)
         threads = self.settings.threads
-        self._detector = PPOCRDetector(threads)
         self._ocr = PPOCRRecognizer(threads)
+        self._text_detector = PPOCRDetector(threads)
+        self._plate_detector = PlateDetector(threads) if self.settings.detector == "fast" else None
 
     def read(
         self,
@@ -71,16 +73,18 @@ class Recognizer:
         """Plates in ``image`` (BGR, or anything ``to_bgr8`` accepts), best first.
 
         ``countries`` narrows the syntaxes for this call (a camera's setting);
-        ``rois`` limits the search to those regions.
+        ``rois`` limits the search to those regions (a camera's lanes).
         """
         img = to_bgr8(image)
         syntaxes = self._syntaxes if countries is None else select(countries)
-        quads: list[Points] = []
-        for x, y, w, h in self._regions(img, rois):
+        plates: list[PlateRead] = []
+        for x, y, w, h in _regions(img, rois):
             region = img[y : y + h, x : x + w]
-            for quad in self._detector.detect(region):
-                quads.append(quad + np.array([x, y], dtype=np.float32))
-        return self._read_quads(img, quads, syntaxes)
+            offset = np.array([x, y], dtype=np.float32)
+            for plate in self._read_region(region, syntaxes):
+                plates.append(_shifted(plate, offset) if x or y else plate)
+        plates.sort(key=lambda p: p.confidence, reverse=True)
+        return _distinct(plates)
 
     def read_batch(
         self,
@@ -102,84 +106,150 @@ class Recognizer:
         img = decode_image(data, max_pixels=self.settings.max_pixels)
         return self.read(img, countries=countries)
 
-    # -- internals -------------------------------------------------------
+    # -- the two paths ---------------------------------------------------
 
-    @staticmethod
-    def _regions(img: Image, rois: Sequence[Roi] | None) -> list[Roi]:
-        h, w = img.shape[:2]
-        if not rois:
-            return [(0, 0, w, h)]
-        clipped = []
-        for x, y, rw, rh in rois:
-            x0, y0 = max(0, int(x)), max(0, int(y))
-            x1, y1 = min(w, int(x + rw)), min(h, int(y + rh))
-            if x1 - x0 >= 16 and y1 - y0 >= 16:
-                clipped.append((x0, y0, x1 - x0, y1 - y0))
-        return clipped
+    def _read_region(self, img: Image, syntaxes: Sequence[CountrySyntax]) -> list[PlateRead]:
+        if self._plate_detector is None:
+            return self._read_text_lines(img, syntaxes)
+        detections = self._plate_detector.detect(img)[:6]
+        plates: list[PlateRead] = []
+        unsure: list[Detection] = []
+        for detection in detections:
+            plate = self._read_detection(img, detection, syntaxes)
+            if plate is not None and plate.format is not None:
+                plates.append(plate)
+            elif detection.score >= 0.5 or plate is not None:
+                unsure.append(detection)
+        for detection in unsure:
+            plates.extend(self._read_around(img, detection, syntaxes))
+        if not detections:
+            plates.extend(self._read_text_lines(img, syntaxes))
+        return plates
 
-    def _read_quads(
+    def _read_detection(
+        self, img: Image, detection: Detection, syntaxes: Sequence[CountrySyntax]
+    ) -> PlateRead | None:
+        text = scale_quad(detection.text, 1.06, 1.2)
+        width, height = quad_size(text)
+        if height < 4 or width < 8:
+            return None
+        options: list[tuple[list[Correction], bool, str]] = []
+        if width / height >= TWO_LINE_ASPECT * 0.75:
+            (line,) = self._ocr.read([rectify(img, text, height=self._ocr.height)])
+            options.append((correct(line.chars, syntaxes, self.settings.top_n), False, line.text))
+        if width / height < TWO_LINE_ASPECT * 1.15:
+            top, bottom = _split_lines(img, text)
+            lines = self._ocr.read(
+                [rectify(img, top, height=self._ocr.height), rectify(img, bottom, height=48)]
+            )
+            chars: list[CharPosterior] = [*lines[0].chars, *lines[1].chars]
+            raw = lines[0].text + lines[1].text
+            options.append((correct(chars, syntaxes, self.settings.top_n), True, raw))
+        options = [o for o in options if o[0]]
+        if not options:
+            return None
+        corrections, two_line, raw = max(options, key=lambda o: o[0][0].rank_score)
+        return self._plate_read(img, detection.plate, corrections, two_line, raw)
+
+    def _read_around(
+        self, img: Image, detection: Detection, syntaxes: Sequence[CountrySyntax]
+    ) -> list[PlateRead]:
+        """Fallback for one unsure detection: the text detector on a window around it."""
+        x, y, w, h = quad_box(scale_quad(detection.plate, 1.6, 2.2))
+        x0, y0 = max(0, int(x)), max(0, int(y))
+        x1, y1 = min(img.shape[1], int(x + w) + 1), min(img.shape[0], int(y + h) + 1)
+        if x1 - x0 < 16 or y1 - y0 < 8:
+            return []
+        window = img[y0:y1, x0:x1]
+        offset = np.array([x0, y0], dtype=np.float32)
+        limit = max(64, min(960, 2 * max(window.shape[:2])))
+        quads = [q + offset for q in self._text_detector.detect(window, limit_side=limit)]
+        return self._plates_from_lines(img, quads, syntaxes)
+
+    def _read_text_lines(self, img: Image, syntaxes: Sequence[CountrySyntax]) -> list[PlateRead]:
+        return self._plates_from_lines(img, self._text_detector.detect(img), syntaxes)
+
+    def _plates_from_lines(
         self, img: Image, quads: list[Points], syntaxes: Sequence[CountrySyntax]
     ) -> list[PlateRead]:
-        quads = [q for q in quads if _plausible_line(q)]
+        quads = [q for q in quads if plausible_line(q)]
         if not quads:
             return []
-        crops = [rectify(img, q, height=self._ocr.height) for q in quads]
-        reads = self._ocr.read(crops)
+        reads = self._ocr.read([rectify(img, q, height=self._ocr.height) for q in quads])
         lines = [
-            _Line(quad=q, read=r, height=quad_size(q)[1])
+            Line(quad=q, read=r, height=quad_size(q)[1])
             for q, r in zip(quads, reads, strict=True)
             if r.chars
         ]
-        guesses = self._assemble(lines, syntaxes)
         plates = []
-        for guess in _non_overlapping(guesses):
-            plate = self._to_read(img, guess)
+        for guess in assemble(lines, syntaxes, self.settings.top_n):
+            plate = self._from_guess(img, guess)
             if plate is not None:
                 plates.append(plate)
         return plates
 
-    def _assemble(self, lines: list[_Line], syntaxes: Sequence[CountrySyntax]) -> list[_PlateGuess]:
-        top_n = self.settings.top_n
-        guesses = [
-            _PlateGuess(line.quad, [line], correct(line.read.chars, syntaxes, top_n), False)
-            for line in lines
-        ]
-        for a, b in _neighbour_pairs(lines):
-            joined = (*a.read.chars, *b.read.chars)
-            corrections = correct(joined, syntaxes, top_n)
-            points = np.vstack([a.quad, b.quad])
-            quad = order_quad(np.asarray(cv2.boxPoints(cv2.minAreaRect(points)), np.float32))
-            stacked = _stacked(a, b)
-            guesses.append(_PlateGuess(quad, [a, b], corrections, stacked))
-        return [g for g in guesses if g.corrections]
-
-    def _to_read(self, img: Image, guess: _PlateGuess) -> PlateRead | None:
+    def _from_guess(self, img: Image, guess: PlateGuess) -> PlateRead | None:
         best = guess.corrections[0]
-        if best.confidence < self.settings.min_confidence or len(best.text) < 2:
-            return None
         if best.format_id is None and not _looks_like_plate(best.text):
             return None
+        # The text detector outlines characters; the plate's border lies a
+        # little outside them.
         plate_quad = scale_quad(guess.quad, 1.08, 1.0 if guess.two_line else 1.15)
-        crop = rectify(img, plate_quad)
+        return self._plate_read(img, plate_quad, guess.corrections, guess.two_line, guess.raw_text)
+
+    def _plate_read(
+        self,
+        img: Image,
+        quad: Points,
+        corrections: list[Correction],
+        two_line: bool,
+        raw_text: str,
+    ) -> PlateRead | None:
+        best = corrections[0]
+        if best.confidence < self.settings.min_confidence or len(best.text) < 2:
+            return None
         return PlateRead(
             text=best.text,
             confidence=best.confidence,
-            candidates=tuple(
-                Candidate(c.text, c.confidence, c.format_id) for c in guess.corrections
-            ),
-            quad=to_quad(plate_quad),
+            candidates=tuple(Candidate(c.text, c.confidence, c.format_id) for c in corrections),
+            quad=to_quad(quad),
             country=best.country,
             format=best.format_id,
-            two_line=guess.two_line,
-            crop=crop,
+            two_line=two_line,
+            crop=rectify(img, quad),
             display=best.display,
-            raw_text="".join(line.read.text for line in guess.lines),
+            raw_text=raw_text,
         )
 
 
-def _plausible_line(quad: Points) -> bool:
-    width, height = quad_size(quad)
-    return height >= 6 and width >= height * 0.8
+def _regions(img: Image, rois: Sequence[Roi] | None) -> list[Roi]:
+    h, w = img.shape[:2]
+    if not rois:
+        return [(0, 0, w, h)]
+    clipped = []
+    for x, y, rw, rh in rois:
+        x0, y0 = max(0, int(x)), max(0, int(y))
+        x1, y1 = min(w, int(x + rw)), min(h, int(y + rh))
+        if x1 - x0 >= 16 and y1 - y0 >= 16:
+            clipped.append((x0, y0, x1 - x0, y1 - y0))
+    return clipped
+
+
+def _split_lines(img: Image, quad: Points) -> tuple[Points, Points]:
+    """Top and bottom line of a two-line character block, split at the row with
+    the least ink between them."""
+    block = rectify(img, quad, height=96)
+    grey = cv2.cvtColor(block, cv2.COLOR_BGR2GRAY)
+    _, ink = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    profile = ink.mean(axis=1)
+    band = profile[30:67]
+    cut = (30 + int(np.argmin(band))) / 96.0 if band.size else 0.5
+    tl, tr, br, bl = quad
+    left = tl + (bl - tl) * cut
+    right = tr + (br - tr) * cut
+    top = np.array([tl, tr, right, left], dtype=np.float32)
+    bottom = np.array([left, right, br, bl], dtype=np.float32)
+    return top, bottom
 
 
 def _looks_like_plate(text: str) -> bool:
@@ -187,48 +257,27 @@ def _looks_like_plate(text: str) -> bool:
     return 4 <= len(text) <= 10 and digits >= 1
 
 
-def _stacked(a: _Line, b: _Line) -> bool:
-    return abs(float(a.quad[:, 1].mean() - b.quad[:, 1].mean())) > 0.6 * min(a.height, b.height)
+def _shifted(plate: PlateRead, offset: Points) -> PlateRead:
+    quad = np.array(plate.quad, dtype=np.float32) + offset
+    return PlateRead(
+        text=plate.text,
+        confidence=plate.confidence,
+        candidates=plate.candidates,
+        quad=to_quad(quad),
+        country=plate.country,
+        format=plate.format,
+        two_line=plate.two_line,
+        crop=plate.crop,
+        display=plate.display,
+        raw_text=plate.raw_text,
+    )
 
 
-def _neighbour_pairs(lines: list[_Line]) -> list[tuple[_Line, _Line]]:
-    """Lines that may be two parts of one plate, in reading order.
-
-    Either side by side on one baseline with a small gap (a registration
-    split by a logo or a wide space), or one above the other with
-    overlapping extent (a two-line plate).
-    """
-    pairs = []
-    for a in lines:
-        for b in lines:
-            if a is b:
-                continue
-            ax0, ay0 = a.quad.min(axis=0)
-            ax1, ay1 = a.quad.max(axis=0)
-            bx0, by0 = b.quad.min(axis=0)
-            bx1, by1 = b.quad.max(axis=0)
-            h = min(a.height, b.height)
-            if max(a.height, b.height) > 1.6 * h:
-                continue
-            same_row = abs((ay0 + ay1) / 2 - (by0 + by1) / 2) < 0.4 * h
-            if same_row and ax1 <= bx0 + 0.3 * h and bx0 - ax1 < 2.5 * h:
-                pairs.append((a, b))
-                continue
-            overlap = min(ax1, bx1) - max(ax0, bx0)
-            above = ay1 <= by0 + 0.4 * h and by0 - ay1 < 0.8 * h
-            if above and overlap > 0.5 * min(ax1 - ax0, bx1 - bx0):
-                pairs.append((a, b))
-    return pairs
-
-
-def _non_overlapping(guesses: list[_PlateGuess]) -> list[_PlateGuess]:
-    """Best guesses first; a guess sharing a line with a better one is dropped."""
-    chosen: list[_PlateGuess] = []
-    used: set[int] = set()
-    for guess in sorted(guesses, key=lambda g: g.score, reverse=True):
-        ids = {id(line) for line in guess.lines}
-        if ids & used:
-            continue
-        chosen.append(guess)
-        used |= ids
-    return chosen
+def _distinct(plates: list[PlateRead]) -> list[PlateRead]:
+    """Drop reads of the same place (fast path and fallback, overlapping ROIs)."""
+    kept: list[PlateRead] = []
+    for plate in plates:
+        box = tuple(float(v) for v in plate.box)
+        if all(box_iou(box, tuple(float(v) for v in k.box)) < 0.3 for k in kept):  # type: ignore[arg-type]
+            kept.append(plate)
+    return kept
