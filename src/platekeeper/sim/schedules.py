@@ -68,10 +68,16 @@ class Places:
         nearby: Callable[[str, float], Sequence[str]],
         city_nodes: Callable[[str], Sequence[str]],
         cities: Sequence[tuple[str, float]],
+        road_km: Callable[[str, str], float],
     ) -> None:
         self.nearby = nearby
         self.city_nodes = city_nodes
         self.cities = cities
+        self.road_km = road_km
+        self._city_of = {node: city for city, _ in cities for node in city_nodes(city)}
+
+    def city_of(self, node: str) -> str | None:
+        return self._city_of.get(node)
 
 
 def make_profile(rng: random.Random, vehicle: Vehicle) -> Profile:
@@ -203,12 +209,30 @@ def truck(day: Day, places: Places) -> None:
     inbound = day.weekday in (out_day + 1, second + 1)
     if not (outbound or inbound) or there == v.home_node:
         return
+    origin, dest = (v.home_node, there) if outbound else (there, v.home_node)
     if v.restrictions and not v.ignores_bans:
-        leave = rng.uniform(6.5, 11.0)
+        leave = _lawful_departure(rng, v, places, origin, dest)
     else:
         leave = rng.uniform(20.0, 26.0)
-    origin, dest = (v.home_node, there) if outbound else (there, v.home_node)
     day.go(origin, dest, day.at(leave))
+
+
+def _lawful_departure(
+    rng: random.Random, vehicle: Vehicle, places: Places, origin: str, dest: str
+) -> float:
+    """A departure hour that keeps a night-banned lorry out of its zones at night:
+    leave in the morning; bound for a banned zone, arrive before 21:30 even at
+    45 km/h, or, if the trip is too long for that, set out in the evening so as
+    to arrive after 06:30 even at 80 km/h."""
+    zones = {zone for ban in vehicle.restrictions for zone in ban.zones}
+    if places.city_of(dest) not in zones:
+        return rng.uniform(6.5, 11.0)
+    km = places.road_km(origin, dest)
+    latest = 21.5 - km / 45.0
+    if latest >= 6.5:
+        return rng.uniform(6.5, latest)
+    return 30.5 - km / 80.0
+
 
 
 def intercity(day: Day, places: Places) -> None:

@@ -69,7 +69,12 @@ class TripSimulator:
             for c in network.cities.values()
             if network.city_nodes(c.id)
         ]
-        self.places = Places(self._nearby, network.city_nodes, cities)
+        self.places = Places(
+            self._nearby,
+            network.city_nodes,
+            cities,
+            lambda a, b: network.router.route(a, b).length_m / 1000,
+        )
 
     # ---------------------------------------------------------------- public
     def captures(self, start: datetime, end: datetime) -> Iterator[Capture]:
