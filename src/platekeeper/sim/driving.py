@@ -25,7 +25,7 @@ from platekeeper.sim.captures import Capture, SectionPass, Violation
 from platekeeper.sim.network import Section
 from platekeeper.sim.population import PlateState, Vehicle
 from platekeeper.sim.registry import RegistrationStatus
-from platekeeper.sim.routing import Route
+from platekeeper.sim.routing import Route, Router
 from platekeeper.sim.signals import Phase, SignalProgramme
 
 # Top speed traffic allows, as a multiple of the limit, by local hour.
@@ -104,32 +104,41 @@ class Driver:
     """Drives vehicles along routes and records their captures."""
 
     def __init__(
-        self, utc_offset_s: int, truth_tolerance_kmh: float = 5.0, red_grace_s: float = 1.0
+        self,
+        router: Router,
+        utc_offset_s: int,
+        truth_tolerance_kmh: float = 5.0,
+        red_grace_s: float = 1.0,
     ) -> None:
+        self.router = router
         self.utc_offset_s = utc_offset_s
         self.tolerance = truth_tolerance_kmh
         self.grace = red_grace_s
         self._compiled: dict[tuple[str, str], tuple[_Step, ...]] = {}
 
+    def steps(self, origin: str, destination: str) -> tuple[_Step, ...]:
+        """The quickest route from ``origin`` to ``destination``, compiled (cached)."""
+        key = (origin, destination)
+        found = self._compiled.get(key)
+        if found is None:
+            found = self._compiled[key] = _compile(self.router.route(origin, destination))
+        return found
+
     def drive(  # noqa: PLR0912, PLR0915, PLR0917
         self,
         vehicle: Vehicle,
         truth: VehicleTruth,
-        route: Route,
+        steps: tuple[_Step, ...],
         t: float,
         rng: random.Random,
         trip_id: int,
         next_id: int,
         out: list[Capture],
     ) -> tuple[float, int]:
-        """Drive ``route`` leaving at ``t``; append captures to ``out``.
+        """Drive the compiled route ``steps`` leaving at ``t``; append captures to ``out``.
 
         Returns the arrival time and the next free capture id.
         """
-        key = (route.origin, route.destination)
-        steps = self._compiled.get(key)
-        if steps is None:
-            steps = self._compiled[key] = _compile(route)
         offset = self.utc_offset_s
         grace, tolerance = self.grace, self.tolerance
         rand = rng.random

@@ -53,6 +53,7 @@ class Node:
     name: str
     lat: float
     lon: float
+    border: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +195,7 @@ class Network:
             c.id: City(c.id, c.name, c.region, c.lat, c.lon, c.radius_km, c.population_share)
             for c in model.cities
         }
-        self.nodes = {n.id: Node(n.id, n.name, n.lat, n.lon) for n in model.nodes}
+        self.nodes = {n.id: Node(n.id, n.name, n.lat, n.lon, n.border) for n in model.nodes}
         self.roads = {r.id: self._road(model, r.id) for r in model.roads}
         self.banks: dict[str, Bank] = {}
         for i, entry in enumerate(model.banks):

@@ -135,6 +135,11 @@ class NodeEntry(_Strict):
     name: str = Field(min_length=1, title="Name")
     lat: Latitude = Field(title="Latitude")
     lon: Longitude = Field(title="Longitude")
+    border: bool = Field(
+        default=False,
+        title="Border crossing",
+        description="Traffic leaves and enters the country here.",
+    )
 
 
 class LegEntry(_Strict):

@@ -17,6 +17,7 @@ the ban; intercity travellers go away for a few days most weeks.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,9 @@ from platekeeper.sim.population import Behaviour, Vehicle
 Go = Callable[[str, str, float], float]
 HOUR = 3600.0
 MINUTE = 60.0
+# Shares of lorry weeks and of journeys that cross a border.
+ABROAD_LORRIES = 0.15
+ABROAD_TRAVELLERS = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +42,7 @@ class Profile:
     night_shift: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Day:
     vehicle: Vehicle
     profile: Profile
@@ -69,12 +73,26 @@ class Places:
         city_nodes: Callable[[str], Sequence[str]],
         cities: Sequence[tuple[str, float]],
         road_km: Callable[[str, str], float],
+        borders: Sequence[str] = (),
     ) -> None:
         self.nearby = nearby
         self.city_nodes = city_nodes
         self.cities = cities
         self.road_km = road_km
+        self.borders = tuple(borders)
         self._city_of = {node: city for city, _ in cities for node in city_nodes(city)}
+        self._elsewhere: dict[str, tuple[list[str], list[float]]] = {}
+
+    def elsewhere(self, city: str) -> tuple[list[str], list[float]]:
+        """The other cities and their cumulative weights, for ``random.choices``."""
+        found = self._elsewhere.get(city)
+        if found is None:
+            others = [(c, w) for c, w in self.cities if c != city]
+            found = self._elsewhere[city] = (
+                [c for c, _ in others],
+                list(itertools.accumulate(w for _, w in others)),
+            )
+        return found
 
     def city_of(self, node: str) -> str | None:
         return self._city_of.get(node)
@@ -97,12 +115,13 @@ def plan(day: Day, places: Places) -> None:
     PLANNERS[day.vehicle.behaviour](day, places)
 
 
-def _errands(day: Day, places: Places, count_weights: Sequence[float]) -> None:
+def _errands(day: Day, places: Places, count_cum: Sequence[float]) -> None:
+    """Round trips from home; ``count_cum``: cumulative weights of 0, 1, 2 … trips."""
     v, rng = day.vehicle, day.rng
     around = places.nearby(v.home_node, 20.0)
     if not around:
         return
-    count = rng.choices(range(len(count_weights)), weights=count_weights)[0]
+    count = rng.choices(_COUNTS[: len(count_cum)], cum_weights=count_cum)[0]
     free = day.at(8.5)
     for leave in sorted(rng.uniform(9.0, 21.0) for _ in range(count)):
         depart = max(day.at(leave), free)
@@ -113,9 +132,14 @@ def _errands(day: Day, places: Places, count_weights: Sequence[float]) -> None:
         free = day.go(there, v.home_node, back) + 10 * MINUTE
 
 
+_COUNTS = (0, 1, 2, 3)
+WEEKDAY_ERRANDS = (0.35, 0.75, 0.93, 1.0)
+WEEKEND_ERRANDS = (0.25, 0.6, 0.85, 1.0)
+DAY_OFF_ERRANDS = (0.4, 0.75, 1.0)
+
+
 def errands(day: Day, places: Places) -> None:
-    weekend = day.weekday >= 5
-    _errands(day, places, (0.25, 0.35, 0.25, 0.15) if weekend else (0.35, 0.4, 0.18, 0.07))
+    _errands(day, places, WEEKEND_ERRANDS if day.weekday >= 5 else WEEKDAY_ERRANDS)
 
 
 def commuter(day: Day, places: Places) -> None:
@@ -135,7 +159,7 @@ def commuter(day: Day, places: Places) -> None:
                 out = day.go(v.home_node, there, home + rng.uniform(30, 90) * MINUTE)
                 day.go(there, v.home_node, out + rng.uniform(20, 60) * MINUTE)
     else:
-        _errands(day, places, (0.4, 0.35, 0.25))
+        _errands(day, places, DAY_OFF_ERRANDS)
 
 
 def _shift(day: Day, places: Places, start: float, end: float, radius_km: float) -> None:
@@ -187,12 +211,14 @@ def coach(day: Day, places: Places) -> None:
 
 def _lorry_plan(week: random.Random, vehicle: Vehicle, places: Places) -> tuple[str, int, int]:
     """This week's destination and the two weekdays the lorry sets out."""
+    abroad = week.random() < ABROAD_LORRIES
+    if abroad and places.borders and not vehicle.restrictions:
+        return week.choice(places.borders), week.randint(0, 2), week.randint(3, 5)
     if vehicle.restrictions and vehicle.home_city not in vehicle.restrictions[0].zones:
         city = vehicle.restrictions[0].zones[0]
     else:
-        others = [c for c, _ in places.cities if c != vehicle.home_city]
-        weights = [w for c, w in places.cities if c != vehicle.home_city]
-        city = week.choices(others, weights=weights)[0] if others else vehicle.home_city
+        others, cum = places.elsewhere(vehicle.home_city)
+        city = week.choices(others, cum_weights=cum)[0] if others else vehicle.home_city
     nodes = places.city_nodes(city)
     return week.choice(nodes), week.randint(0, 2), week.randint(3, 5)
 
@@ -234,7 +260,6 @@ def _lawful_departure(
     return 30.5 - km / 80.0
 
 
-
 def intercity(day: Day, places: Places) -> None:
     v, rng = day.vehicle, day.rng
     # Trips leave Thursday to Sunday and last 1-3 nights, so last week's
@@ -243,12 +268,13 @@ def intercity(day: Day, places: Places) -> None:
         week = day.week(weeks_ago)
         away = week.random() < 0.6
         out_day, stay = week.randint(3, 6), week.randint(1, 3)
-        others = [c for c, _ in places.cities if c != v.home_city]
-        weights = [w for c, w in places.cities if c != v.home_city]
+        others, cum = places.elsewhere(v.home_city)
         if not away or not others:
             continue
-        city = week.choices(others, weights=weights)[0]
+        city = week.choices(others, cum_weights=cum)[0]
         there = week.choice(places.city_nodes(city))
+        if week.random() < ABROAD_TRAVELLERS and places.borders:
+            there = week.choice(places.borders)
         weekday = day.weekday + 7 * weeks_ago
         if weekday == out_day:
             day.go(v.home_node, there, day.at(rng.uniform(7.0, 11.0)))

@@ -60,7 +60,7 @@ class TripSimulator:
         self.network = network
         self.population = population
         self.seed = seed
-        self.driver = Driver(network.utc_offset_s, truth_tolerance_kmh, red_grace_s)
+        self.driver = Driver(network.router, network.utc_offset_s, truth_tolerance_kmh, red_grace_s)
         self.truths = self._truths(population)
         self._profiles: dict[int, Profile] = {}
         self._near: dict[tuple[str, float], tuple[str, ...]] = {}
@@ -74,6 +74,7 @@ class TripSimulator:
             network.city_nodes,
             cities,
             lambda a, b: network.router.route(a, b).length_m / 1000,
+            [n.id for n in network.nodes.values() if n.border],
         )
 
     # ---------------------------------------------------------------- public
@@ -108,7 +109,7 @@ class TripSimulator:
         weekday = (index + 3) % 7  # 1 January 1970 was a Thursday
         week = (index + 3) // 7
         out: list[Capture] = []
-        router, drive = self.network.router, self.driver.drive
+        steps_of, drive = self.driver.steps, self.driver.drive
         seed = self.seed
         for vehicle in self.population.vehicles:
             vid = vehicle.id
@@ -130,9 +131,15 @@ class TripSimulator:
             ) -> float:
                 if origin == destination:
                     return depart
-                route = router.route(origin, destination)
                 arrival, state[0] = drive(
-                    vehicle, truth, route, depart, rng, trip_base + state[1], state[0], out
+                    vehicle,
+                    truth,
+                    steps_of(origin, destination),
+                    depart,
+                    rng,
+                    trip_base + state[1],
+                    state[0],
+                    out,
                 )
                 state[1] += 1
                 return arrival
