@@ -73,12 +73,15 @@ def static_truth(vehicle: Vehicle, hot_until: float | None) -> VehicleTruth:
 _BankInfo = tuple[
     str, str, int, SignalProgramme | None, float, float, float, float, str, float, str | None
 ]
-_Step = tuple[float, float, bool, _BankInfo | None, tuple[tuple[Section, int], ...]]
+_Step = tuple[
+    float, float, tuple[float, ...], _BankInfo | None, tuple[tuple[Section, int], ...], bool
+]
 
 
 def _compile(route: Route) -> tuple[_Step, ...]:
+    entries = {j for step in route.steps for _, j in step.sections}
     steps: list[_Step] = []
-    for step in route.steps:
+    for k, step in enumerate(route.steps):
         bank = step.bank
         info: _BankInfo | None = None
         if bank is not None:
@@ -96,7 +99,16 @@ def _compile(route: Route) -> tuple[_Step, ...]:
                 bank.travel_bearing_deg,
                 bank.city,
             )
-        steps.append((step.length_m * 3.6, float(step.limit_kmh), step.urban, info, step.sections))
+        steps.append(
+            (
+                step.length_m * 3.6,
+                float(step.limit_kmh),
+                URBAN_CAP if step.urban else OPEN_CAP,
+                info,
+                step.sections,
+                k in entries,
+            )
+        )
     return tuple(steps)
 
 
@@ -156,10 +168,9 @@ class Driver:
         seen: dict[int, tuple[int, float]] = {}
         append = out.append
         k = -1
-        for length36, limit, urban, info, sections in steps:
+        for length36, limit, caps, info, sections, entry in steps:
             k += 1
-            hour = int((t + offset) % 86400.0 // 3600.0)
-            cap = limit * (URBAN_CAP[hour] if urban else OPEN_CAP[hour])
+            cap = limit * caps[int((t + offset) % 86400.0 // 3600.0)]
             if speeder:
                 want = limit + excess
             elif heavy:
@@ -211,7 +222,8 @@ class Driver:
                         if city in ban.zones and ban.covers(sod):
                             violations = (*violations, TIME_WINDOW)
                             break
-            seen[k] = (next_id, t)
+            if entry:
+                seen[k] = (next_id, t)
             append(
                 Capture(
                     next_id,
