@@ -236,3 +236,29 @@ def test_unreadable_and_non_mapping_files(tmp_path: Path) -> None:
 def test_the_bundled_file_is_the_default() -> None:
     assert DEFAULT_NETWORK.is_file()
     assert parse_network(DEFAULT_NETWORK.read_text(encoding="utf-8")).version == 1
+
+
+def test_signal_programme_phases_and_feed() -> None:
+    from platekeeper.sim.signals import Phase, SignalProgramme
+
+    s = SignalProgramme(cycle_s=100, green_s=55, amber_s=3, red_s=42, offset_s=10)
+    assert s.phase_at(10) is Phase.GREEN
+    assert s.phase_at(64.9) is Phase.GREEN
+    assert s.phase_at(65) is Phase.AMBER
+    assert s.phase_at(68) is Phase.RED
+    assert s.phase_at(109.9) is Phase.RED
+    assert s.phase_at(110) is Phase.GREEN
+    assert s.phase_elapsed(70) == pytest.approx(2.0)
+    assert s.next_green(70) == pytest.approx(110)
+    assert s.next_green(110) == pytest.approx(110)
+    feed = s.changes(0, 200)
+    assert feed == [
+        (10, Phase.GREEN),
+        (65, Phase.AMBER),
+        (68, Phase.RED),
+        (110, Phase.GREEN),
+        (165, Phase.AMBER),
+        (168, Phase.RED),
+    ]
+    for at, phase in feed:
+        assert s.phase_at(at) is phase

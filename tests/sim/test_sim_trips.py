@@ -189,3 +189,14 @@ def test_an_empty_window_and_a_window_in_the_past(simulator: TripSimulator) -> N
         )
     )
     assert all(c.captured_at.minute < 5 for c in night)
+
+
+def test_naive_datetimes_are_refused(simulator: TripSimulator) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        list(simulator.captures(datetime(2026, 3, 2), datetime(2026, 3, 3)))
+
+
+def test_population_lookup_by_plate(population: Population) -> None:
+    vehicle = population[42]
+    assert population.find(vehicle.plate) is vehicle
+    assert population.find("99Z999ZZ") is None

@@ -75,7 +75,9 @@ class Capture:
     vehicle_id: int
     trip_id: int
     plate: str | None = field(repr=False)
-    """The text a perfect reader returns; None when the plate is missing or unreadable."""
+    """The text a perfect reader returns; None when the plate is missing or
+    unreadable (the vehicle's registered plate, to draw a dirty one, is
+    ``population[vehicle_id].plate``)."""
     plate_state: PlateState
     vehicle_class: VehicleClass
     speed_kmh: float

@@ -151,9 +151,12 @@ def _count(share: float, n: int) -> int:
 
 @dataclass(frozen=True)
 class Population:
+    """The fleet, its hotlist, and the date that counts as "today" for both."""
+
     vehicles: tuple[Vehicle, ...]
     hotlist: tuple[HotlistEntry, ...]
     reference: date
+    _by_plate: dict[str, Vehicle] | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.vehicles)
@@ -163,6 +166,13 @@ class Population:
 
     def __getitem__(self, vehicle_id: int) -> Vehicle:
         return self.vehicles[vehicle_id]
+
+    def find(self, plate: str) -> Vehicle | None:
+        """The vehicle registered under a canonical plate, if any."""
+        if self._by_plate is None:
+            object.__setattr__(self, "_by_plate", {v.plate: v for v in self.vehicles})
+        assert self._by_plate is not None
+        return self._by_plate.get(plate)
 
     def registry_rows(self) -> list[RegistryRow]:
         """The registry as the simulation knows it: one row per vehicle."""

@@ -80,7 +80,13 @@ class TripSimulator:
 
     # ---------------------------------------------------------------- public
     def captures(self, start: datetime, end: datetime) -> Iterator[Capture]:
-        """Captures with ``start <= captured_at < end``, in time order."""
+        """Captures with ``start <= captured_at < end``, in time order.
+
+        Both bounds must be timezone-aware (a naive datetime would silently be
+        read in this machine's local time).
+        """
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("start and end must be timezone-aware datetimes")
         lo, hi = start.timestamp(), end.timestamp()
         if hi <= lo:
             return
