@@ -262,3 +262,24 @@ def test_signal_programme_phases_and_feed() -> None:
     ]
     for at, phase in feed:
         assert s.phase_at(at) is phase
+
+
+def test_an_operator_network_carries_a_simulated_fleet(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from platekeeper.sim.population import Population
+    from platekeeper.sim.simulator import TripSimulator
+
+    path = tmp_path / "cameras.yaml"
+    path.write_text(_text(TINY))
+    network = Network.load(path)
+    fleet = Population.generate(network, 300, seed=3)
+    assert {v.home_city for v in fleet} == {"t"}
+    banned = [v for v in fleet if v.restrictions]
+    assert all(v.restrictions[0].zones == ("t",) for v in banned)
+    start = datetime(2026, 3, 1, 19, tzinfo=UTC)
+    captures = list(TripSimulator(network, fleet, 3).captures(start, start + timedelta(days=1)))
+    assert {c.bank_id for c in captures} == {"b1", "c1"}
+    passes = [c for c in captures if c.section is not None]
+    assert passes
+    assert all(c.bank_id == "c1" and c.section.section_id == "s" for c in passes)

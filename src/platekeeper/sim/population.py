@@ -220,6 +220,10 @@ class _Builder:
         self.city_cum = list(itertools.accumulate(shares))
         self.plates: set[str] = set()
         self._targets: dict[str, list[str]] = {}
+        # Night bans apply in the named city zones this network has, or else
+        # in its biggest city.
+        biggest = max(self.cities, key=lambda c: c.population_share).id
+        self.ban_zones = tuple(z for z in mix.ban_zones if z in network.cities) or (biggest,)
 
     def __call__(self) -> Population:
         rng, mix, n = self.rng, self.mix, self.n
@@ -337,7 +341,7 @@ class _Builder:
         restrictions: tuple[TimeWindowBan, ...] = ()
         if d.banned:
             restrictions = (
-                TimeWindowBan(*NIGHT_BAN, self.mix.ban_zones, "heavy goods vehicle, night ban"),
+                TimeWindowBan(*NIGHT_BAN, self.ban_zones, "heavy goods vehicle, night ban"),
             )
         speeder = vid in picks["speeder"]
         return Vehicle(
