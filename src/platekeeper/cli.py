@@ -13,6 +13,7 @@ from platekeeper.commands import read as read_command
 from platekeeper.commands.audit import audit_app
 from platekeeper.commands.context import AppContext
 from platekeeper.commands.serve import serve
+from platekeeper.commands.sim import sim
 from platekeeper.commands.users import users_app
 
 app = typer.Typer(
@@ -54,6 +55,7 @@ def version() -> None:
 
 app.command("read")(read_command.read)
 app.command()(serve)
+app.command()(sim)
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 
