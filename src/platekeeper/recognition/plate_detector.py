@@ -50,7 +50,11 @@ class PlateDetector:
         limit = max_side or self.max_side
         ratio = min(1.0, limit / max(h, w))
         rw, rh = max(32, round(w * ratio)), max(32, round(h * ratio))
-        resized = image if (rw, rh) == (w, h) else cv2.resize(image, (rw, rh), cv2.INTER_AREA)
+        resized = (
+            image
+            if (rw, rh) == (w, h)
+            else cv2.resize(image, (rw, rh), interpolation=cv2.INTER_AREA)
+        )
         tensor = prepare(as_image(resized))
         (out,) = self.session.run(None, {"x": tensor})
         detections = decode(out[0], threshold)

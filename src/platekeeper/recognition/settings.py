@@ -44,7 +44,7 @@ class RecognitionSettings(BaseModel):
         description="ONNX Runtime intra-op threads per model; 0 lets the runtime decide.",
     )
     detector: Literal["fast", "ppocr"] = Field(
-        default="fast",
+        default="ppocr",
         title="Plate detector",
         description="'fast': platekeeper's own plate detector with a PP-OCR fallback; "
         "'ppocr': the PP-OCRv4 text detector alone (slower).",

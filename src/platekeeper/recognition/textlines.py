@@ -52,7 +52,9 @@ def assemble(
 ) -> list[PlateGuess]:
     """Best non-overlapping plate guesses from the lines, best first."""
     guesses = [
-        PlateGuess(line.quad, line.read.text, correct(line.read.chars, syntaxes, top_n), False, (i,))
+        PlateGuess(
+            line.quad, line.read.text, correct(line.read.chars, syntaxes, top_n), False, (i,)
+        )
         for i, line in enumerate(lines)
     ]
     for i, j in _neighbour_pairs(lines):
