@@ -1,0 +1,317 @@
+"""A drawing surface for one plate, laid out in millimetres.
+
+Plate styles draw on a :class:`PlateCanvas`: coloured sheet, bands, flags,
+border, characters (each recorded with its box when it is part of the plate
+text), small decorative labels. Anything raised (embossed characters, the
+rim) also goes into a relief map; :meth:`PlateCanvas.finish` lights that map
+from the upper left so the result has the highlights and shadows of a pressed
+metal plate rather than print on a flat card.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from platekeeper.sim.render.font import FontLook, glyph_mask
+from platekeeper.sim.render.records import CharBox
+
+Color = tuple[float, float, float]
+
+HERSHEY = {
+    "simplex": cv2.FONT_HERSHEY_SIMPLEX,
+    "duplex": cv2.FONT_HERSHEY_DUPLEX,
+    "complex": cv2.FONT_HERSHEY_COMPLEX,
+    "triplex": cv2.FONT_HERSHEY_TRIPLEX,
+    "script": cv2.FONT_HERSHEY_SCRIPT_SIMPLEX,
+    "script_bold": cv2.FONT_HERSHEY_SCRIPT_COMPLEX,
+    "plain": cv2.FONT_HERSHEY_PLAIN,
+}
+_SHIFT = 3
+
+
+def rounded_rect(x0: float, y0: float, x1: float, y1: float, r: float) -> NDArray[np.float64]:
+    """Outline points of a rounded rectangle (pixels)."""
+    r = max(0.0, min(r, (x1 - x0) / 2, (y1 - y0) / 2))
+    if r < 0.5:
+        return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
+    pts = []
+    for cx, cy, a0 in ((x1 - r, y0 + r, -90), (x1 - r, y1 - r, 0), (x0 + r, y1 - r, 90), (x0 + r, y0 + r, 180)):
+        for i in range(7):
+            a = math.radians(a0 + 15 * i)
+            pts.append((cx + r * math.cos(a), cy + r * math.sin(a)))
+    return np.array(pts, np.float64)
+
+
+def fill_poly(mask: NDArray[np.uint8], pts: NDArray[np.float64], value: int = 255) -> None:
+    """Anti-aliased filled polygon on a uint8 mask, sub-pixel accurate."""
+    poly = np.round(pts * (1 << _SHIFT)).astype(np.int32)
+    cv2.fillPoly(mask, [poly], value, lineType=cv2.LINE_AA, shift=_SHIFT)
+
+
+class PlateCanvas:
+    """The plate being drawn: float BGR image, relief and text records."""
+
+    def __init__(
+        self,
+        w_mm: float,
+        h_mm: float,
+        px_per_mm: float,
+        color: Color,
+        *,
+        corner_mm: float = 4.0,
+    ) -> None:
+        self.s = px_per_mm
+        self.w = max(8, round(w_mm * px_per_mm))
+        self.h = max(4, round(h_mm * px_per_mm))
+        self.img = np.empty((self.h, self.w, 3), np.float32)
+        self.img[:] = color
+        self.relief = np.zeros((self.h, self.w), np.float32)
+        self.ink = np.zeros((self.h, self.w), np.float32)
+        self.chars: list[CharBox] = []
+        self.emboss = 0.0
+        self.mask = np.zeros((self.h, self.w), np.uint8)
+        fill_poly(self.mask, rounded_rect(0, 0, self.w, self.h, corner_mm * px_per_mm))
+
+    def p(self, mm: float) -> float:
+        """Millimetres to pixels."""
+        return mm * self.s
+
+    # -- primitive blending -------------------------------------------------
+
+    def blend(
+        self,
+        cover: NDArray[np.uint8],
+        x: int,
+        y: int,
+        color: Color,
+        *,
+        relief: float = 0.0,
+        ink: bool = False,
+        opacity: float = 1.0,
+    ) -> None:
+        """Paint ``color`` through a coverage mask whose top-left is (x, y)."""
+        h, w = cover.shape
+        x0, y0 = max(0, x), max(0, y)
+        x1, y1 = min(self.w, x + w), min(self.h, y + h)
+        if x1 <= x0 or y1 <= y0:
+            return
+        a = cover[y0 - y : y1 - y, x0 - x : x1 - x].astype(np.float32) * (opacity / 255.0)
+        region = self.img[y0:y1, x0:x1]
+        region += (np.asarray(color, np.float32) - region) * a[..., None]
+        if relief:
+            r = self.relief[y0:y1, x0:x1]
+            np.maximum(r, a * relief, out=r)
+        if ink:
+            k = self.ink[y0:y1, x0:x1]
+            np.maximum(k, a, out=k)
+
+    def shape(
+        self, pts_mm: Sequence[tuple[float, float]] | NDArray[np.float64], color: Color, **kw: float
+    ) -> None:
+        """A filled polygon given in millimetres."""
+        pts = np.asarray(pts_mm, np.float64) * self.s
+        x0, y0 = np.floor(pts.min(axis=0)).astype(int) - 1
+        x1, y1 = np.ceil(pts.max(axis=0)).astype(int) + 1
+        m = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        fill_poly(m, pts - (x0, y0))
+        self.blend(m, int(x0), int(y0), color, relief=kw.get("relief", 0.0), opacity=kw.get("opacity", 1.0))
+
+    def rect(self, x: float, y: float, w: float, h: float, color: Color, *, radius: float = 0.0, relief: float = 0.0, opacity: float = 1.0) -> None:
+        """A (rounded) rectangle in millimetres."""
+        self.shape(rounded_rect(x, y, x + w, y + h, radius), color, relief=relief, opacity=opacity)
+
+    def ellipse(self, cx: float, cy: float, rx: float, ry: float, color: Color, *, relief: float = 0.0) -> None:
+        """A filled ellipse in millimetres."""
+        t = np.linspace(0, 2 * np.pi, 40, endpoint=False)
+        pts = np.stack([cx + rx * np.cos(t), cy + ry * np.sin(t)], axis=1)
+        self.shape(pts, color, relief=relief)
+
+    def border(self, inset: float, width: float, radius: float, color: Color, *, relief: float = 0.6) -> None:
+        """A rim of ``width`` mm whose outer edge is ``inset`` mm inside the plate."""
+        s = self.s
+        m = np.zeros((self.h, self.w), np.uint8)
+        w_mm, h_mm = self.w / s, self.h / s
+        fill_poly(m, rounded_rect(inset, inset, w_mm - inset, h_mm - inset, radius) * s)
+        fill_poly(
+            m,
+            rounded_rect(inset + width, inset + width, w_mm - inset - width, h_mm - inset - width, max(0.0, radius - width)) * s,
+            0,
+        )
+        self.blend(m, 0, 0, color, relief=relief)
+
+    def line(self, x0: float, y0: float, x1: float, y1: float, width: float, color: Color, *, relief: float = 0.0) -> None:
+        """A straight bar of ``width`` mm between two points (mm)."""
+        d = np.array([x1 - x0, y1 - y0], np.float64)
+        n = np.array([-d[1], d[0]]) / max(1e-9, float(np.hypot(*d))) * width / 2
+        a, b = np.array([x0, y0]), np.array([x1, y1])
+        self.shape([tuple(a + n), tuple(b + n), tuple(b - n), tuple(a - n)], color, relief=relief)
+
+    # -- text -----------------------------------------------------------------
+
+    def glyph_box(self, ch: str, look: FontLook, h_mm: float, w_mm: float | None) -> tuple[int, int]:
+        """Pixel size of one character drawn at cap height ``h_mm``; ``w_mm`` is the
+        width of a full-width character (a digit) when the layout fixes it."""
+        h = max(1, round(h_mm * self.s))
+        natural = look.width(ch) * h
+        if w_mm is not None:
+            natural *= w_mm * self.s / (look.width("0") * h)
+        return max(1, round(natural)), h
+
+    def text(
+        self,
+        text: str,
+        x_mm: float,
+        y_mm: float,
+        h_mm: float,
+        look: FontLook,
+        color: Color,
+        *,
+        w_mm: float | None = None,
+        gap_mm: float = 3.0,
+        cell: bool = True,
+        record: bool = True,
+        line: int = 0,
+        relief: float = 1.0,
+        align: str = "left",
+    ) -> float:
+        """Draw a run of plate characters with their tops at ``y_mm``; returns the
+        x (mm) where the run ends. ``cell`` puts every character in a cell as wide
+        as a digit (fixed pitch, narrow glyphs centred), as plate faces do.
+        Spaces advance by half a cell and are never recorded."""
+        cell_px = self.glyph_box("0", look, h_mm, w_mm)[0]
+        sizes = [self.glyph_box(ch, look, h_mm, w_mm) if ch != " " else (0, 0) for ch in text]
+        if cell:
+            # Fixed-pitch plate faces draw M and W narrower so they fit the cell.
+            sizes = [(min(gw, round(cell_px * 1.06)), gh) for gw, gh in sizes]
+        gap = gap_mm * self.s
+        advances = []
+        for ch, (gw, _) in zip(text, sizes, strict=True):
+            if ch == " ":
+                advances.append(cell_px * 0.5)
+            else:
+                advances.append((cell_px if cell else gw) + gap)
+        total = sum(advances) - (gap if text and text[-1] != " " else 0.0)
+        x = x_mm * self.s
+        if align == "center":
+            x -= total / 2
+        elif align == "right":
+            x -= total
+        y = round(y_mm * self.s)
+        for ch, (gw, gh), adv in zip(text, sizes, advances, strict=True):
+            if ch != " ":
+                slot = cell_px if cell else gw
+                gx = round(x + (slot - gw) / 2)
+                self.blend(glyph_mask(ch, look, gh, gw), gx, y, color, relief=relief, ink=True)
+                if record:
+                    self.chars.append(CharBox(ch, (float(gx), float(y), float(gx + gw), float(y + gh)), line))
+            x += adv
+        return x / self.s
+
+    def text_width(self, text: str, look: FontLook, h_mm: float, *, w_mm: float | None = None, gap_mm: float = 3.0, cell: bool = True) -> float:
+        """Width in mm that :meth:`text` would use."""
+        cell_w = self.glyph_box("0", look, h_mm, w_mm)[0] / self.s
+        total = 0.0
+        for ch in text:
+            if ch == " ":
+                total += cell_w * 0.5
+            else:
+                total += (cell_w if cell else self.glyph_box(ch, look, h_mm, w_mm)[0] / self.s) + gap_mm
+        return total - (gap_mm if text and text[-1] != " " else 0.0)
+
+    def groups(
+        self,
+        groups: Sequence[tuple[str, float, float | None]],
+        x0: float,
+        x1: float,
+        baseline: float,
+        look: FontLook,
+        color: Color,
+        *,
+        gap_mm: float = 3.0,
+        min_group_gap: float = 8.0,
+        spread: float = 0.5,
+        line: int = 0,
+        relief: float = 1.0,
+    ) -> None:
+        """Lay out groups of (text, cap height, digit width) on one baseline
+        between x0 and x1 (mm): condensed to fit when too wide, otherwise the
+        spare room goes partly between groups (``spread``) and partly to the
+        margins, as plate layouts space their fields."""
+        widths = [self.text_width(t, look, h, w_mm=w, gap_mm=gap_mm) for t, h, w in groups]
+        n = len(groups)
+        need = sum(widths) + min_group_gap * (n - 1)
+        avail = x1 - x0
+        squeeze = min(1.0, avail / need) if need > 0 else 1.0
+        if squeeze < 1.0:
+            groups = [(t, h, (w if w is not None else self.glyph_box("0", look, h, None)[0] / self.s) * squeeze) for t, h, w in groups]
+            widths = [self.text_width(t, look, h, w_mm=w, gap_mm=gap_mm * squeeze) for t, h, w in groups]
+            gap_mm *= squeeze
+            need = sum(widths) + min_group_gap * squeeze * (n - 1)
+        extra = max(0.0, avail - need)
+        between = (min_group_gap * squeeze + (extra * spread / (n - 1) if n > 1 else 0.0))
+        x = x0 + (extra * (1 - spread) / 2 if n > 1 else extra / 2)
+        for (t, h, w), width in zip(groups, widths, strict=True):
+            self.text(t, x, baseline - h, h, look, color, w_mm=w, gap_mm=gap_mm, line=line, relief=relief)
+            x += width + between
+
+    def label(
+        self,
+        text: str,
+        x_mm: float,
+        y_mm: float,
+        h_mm: float,
+        color: Color,
+        *,
+        font: str = "duplex",
+        align: str = "center",
+        weight: float = 1.0,
+        max_w_mm: float | None = None,
+        relief: float = 0.0,
+    ) -> None:
+        """Decorative text (state names, slogans, city lines) in a Hershey face;
+        ``y_mm`` is the top of the capitals. Never part of the plate text."""
+        face = HERSHEY[font]
+        h_px = h_mm * self.s
+        if h_px < 1.5 or not text:
+            return
+        base_thick = 1
+        (tw, th), _ = cv2.getTextSize(text, face, 1.0, base_thick)
+        scale = h_px / max(th, 1)
+        width = tw * scale
+        if max_w_mm is not None and width > max_w_mm * self.s:
+            scale *= max_w_mm * self.s / width
+            width = max_w_mm * self.s
+        thick = max(1, round(h_px * 0.09 * weight))
+        ss = 4 if h_px < 24 else 2
+        pad = thick * ss + 4
+        big_w = int(width * ss) + 2 * pad
+        big_h = int((h_px * 1.5) * ss) + 2 * pad
+        m = np.zeros((big_h, big_w), np.uint8)
+        cv2.putText(m, text, (pad, pad + int(h_px * ss)), face, scale * ss, 255, thick * ss, cv2.LINE_8)
+        small = cv2.resize(m, (max(1, big_w // ss), max(1, big_h // ss)), interpolation=cv2.INTER_AREA)
+        x = x_mm * self.s
+        if align == "center":
+            x -= width / 2
+        elif align == "right":
+            x -= width
+        self.blend(small, round(x - pad / ss), round(y_mm * self.s - pad / ss), color, relief=relief)
+
+    # -- finishing --------------------------------------------------------------
+
+    def finish(self, emboss: float, light_angle: float = 225.0) -> NDArray[np.float32]:
+        """Light the relief (0 = flat print) and return the float image."""
+        if emboss > 0 and self.relief.any():
+            sigma = max(0.6, 0.7 * self.s)
+            r = cv2.GaussianBlur(self.relief, (0, 0), sigma)
+            gx = cv2.Sobel(r, cv2.CV_32F, 1, 0, ksize=3)
+            gy = cv2.Sobel(r, cv2.CV_32F, 0, 1, ksize=3)
+            a = math.radians(light_angle)
+            # Light from the upper left: slopes rising to the right/down face it.
+            shade = -(gx * math.cos(a) + gy * math.sin(a)) * (emboss * 60.0 / max(sigma, 1.0))
+            self.img += shade[..., None]
+        return self.img
