@@ -102,10 +102,11 @@ def _paths(cmds: tuple[Cmd, ...], exponent: float) -> list[tuple[list[tuple[floa
     return paths
 
 
-def _fill(canvas: NDArray[np.uint8], pts: list[tuple[float, float]]) -> None:
-    scale = 1 << _SHIFT
-    poly = np.round(np.asarray(pts) * scale).astype(np.int32)
-    cv2.fillConvexPoly(canvas, poly, 255, lineType=cv2.LINE_8, shift=_SHIFT)
+def _fill_all(canvas: NDArray[np.uint8], polys: list[NDArray[np.float64]]) -> None:
+    """Fill convex polygons (pixel coordinates) at sub-pixel precision."""
+    scale = float(1 << _SHIFT)
+    for poly in polys:
+        cv2.fillConvexPoly(canvas, np.round(poly * scale).astype(np.int32), 255, lineType=cv2.LINE_8, shift=_SHIFT)
 
 
 def _stroke(canvas: NDArray[np.uint8], pts: NDArray[np.float64], half: float, closed: bool) -> None:
@@ -120,11 +121,11 @@ def _stroke(canvas: NDArray[np.uint8], pts: NDArray[np.float64], half: float, cl
     pts = np.vstack([pts[:1], pts[1:][keep]])
     seg = seg[keep] / length[keep, None]
     normal = np.stack([-seg[:, 1], seg[:, 0]], axis=1) * half
-    for i in range(len(seg)):
-        a, b, n = pts[i], pts[i + 1], normal[i]
-        _fill(canvas, [tuple(a + n), tuple(b + n), tuple(b - n), tuple(a - n)])
-    joins = range(len(seg)) if closed else range(1, len(seg))
+    a, b = pts[:-1], pts[1:]
+    quads = np.stack([a + normal, b + normal, b - normal, a - normal], axis=1)
+    polys: list[NDArray[np.float64]] = list(quads)
     height, width = canvas.shape
+    joins = range(len(seg)) if closed else range(1, len(seg))
     for i in joins:
         n0, n1 = normal[i - 1], normal[i]
         p = pts[i]
@@ -143,18 +144,39 @@ def _stroke(canvas: NDArray[np.uint8], pts: NDArray[np.float64], half: float, cl
             # clipped by the canvas, which gives the flat-cut apex of DIN faces.
             outside = not (0.0 <= miter[0] <= width and 0.0 <= miter[1] <= height)
             if cos_half > 1.0 / _MITER_LIMIT or outside:
-                _fill(canvas, [tuple(p), tuple(o0), tuple(miter), tuple(o1)])
+                polys.append(np.array([p, o0, miter, o1]))
                 continue
-        _fill(canvas, [tuple(p), tuple(o0), tuple(o1)])
+        polys.append(np.array([p, o0, o1]))
+    _fill_all(canvas, polys)
 
 
-@lru_cache(maxsize=8192)
+_CANONICAL_H = 128
+_ASPECT_STEP = 0.04
+
+
+@lru_cache(maxsize=16384)
 def glyph_mask(ch: str, look: FontLook, height: int, width: int) -> NDArray[np.uint8]:
     """Anti-aliased coverage (0..255) of one character whose ink fills exactly
-    ``width`` x ``height`` pixels. Cached; the returned array is read-only."""
+    ``width`` x ``height`` pixels. Cached; the returned array is read-only.
+
+    Sizes up to 128 px tall are area-averaged down from a canonical raster of
+    the same aspect ratio (to 4%), so the many sizes a scene asks for cost a
+    resize each instead of a fresh rasterisation."""
     if height < 1 or width < 1:
         raise ValueError("glyph size must be at least one pixel")
-    ss = _SUPERSAMPLE if height >= 8 else 8
+    if height >= _CANONICAL_H:
+        return _rasterise(ch, look, height, width)
+    aspect = max(_ASPECT_STEP, round(width / height / _ASPECT_STEP) * _ASPECT_STEP)
+    canon = _rasterise(ch, look, _CANONICAL_H, max(1, round(aspect * _CANONICAL_H)))
+    small = cv2.resize(canon, (width, height), interpolation=cv2.INTER_AREA)
+    small.setflags(write=False)
+    return small
+
+
+@lru_cache(maxsize=4096)
+def _rasterise(ch: str, look: FontLook, height: int, width: int) -> NDArray[np.uint8]:
+    """Rasterise one glyph at exactly this size (supersampled, slow; cached)."""
+    ss = _SUPERSAMPLE
     big_h, big_w = height * ss, width * ss
     canvas = np.zeros((big_h, big_w), np.uint8)
     stroke = look.weight * big_h

@@ -85,6 +85,22 @@ def render_plate(
     return PlateImage(out, canvas.mask, canon, f.key, f.country, two_line, tuple(chars), px_per_mm)
 
 
+def plate_size_mm(fmt: str | PlateFormat, two_line: bool) -> tuple[float, float]:
+    """Physical (width, height) in millimetres of a series' plate in a layout."""
+    f = resolve_format(fmt)
+    if f.style == "us":
+        return (305.0, 152.0)
+    if f.style == "br":
+        if f.key == "br_mercosur" and two_line:
+            return (200.0, 170.0)
+        return (400.0, 130.0)
+    if f.style == "eu":
+        return (280.0, 200.0) if two_line else (520.0, 110.0)
+    if two_line:
+        return (245.0, 160.0) if f.key == "uz_moto" else (290.0, 170.0)
+    return (520.0, 112.0)
+
+
 def _order(chars: list[CharBox]) -> list[CharBox]:
     """Characters in reading order: by line, then left to right."""
     return sorted(chars, key=lambda c: (c.line, c.box[0]))

@@ -11,13 +11,15 @@ metal plate rather than print on a flat card.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
 from platekeeper.sim.render.font import FontLook, glyph_mask
+from platekeeper.sim.render.raster import fill
 from platekeeper.sim.render.records import CharBox
 
 Color = tuple[float, float, float]
@@ -32,6 +34,10 @@ HERSHEY = {
     "plain": cv2.FONT_HERSHEY_PLAIN,
 }
 _SHIFT = 3
+
+# Decoration stamps by (key, size, resolution): image, coverage, relief. A
+# bounded dict rather than lru_cache because entries are made inside a method.
+_STAMPS: dict[tuple[object, ...], tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.float32]]] = {}
 
 
 def rounded_rect(x0: float, y0: float, x1: float, y1: float, r: float) -> NDArray[np.float64]:
@@ -53,6 +59,50 @@ def fill_poly(mask: NDArray[np.uint8], pts: NDArray[np.float64], value: int = 25
     cv2.fillPoly(mask, [poly], value, lineType=cv2.LINE_AA, shift=_SHIFT)
 
 
+@lru_cache(maxsize=256)
+def _outline(w: int, h: int, r: float) -> NDArray[np.uint8]:
+    """The plate's rounded outline mask (cached; read-only)."""
+    m = np.zeros((h, w), np.uint8)
+    fill_poly(m, rounded_rect(0, 0, w, h, r))
+    m.setflags(write=False)
+    return m
+
+
+@lru_cache(maxsize=512)
+def _ring(w: int, h: int, s: float, inset: float, width: float, radius: float) -> NDArray[np.uint8]:
+    """Coverage of a rim ``width`` mm wide, ``inset`` mm inside a w x h px plate."""
+    m = np.zeros((h, w), np.uint8)
+    w_mm, h_mm = w / s, h / s
+    fill_poly(m, rounded_rect(inset, inset, w_mm - inset, h_mm - inset, radius) * s)
+    inner = inset + width
+    fill_poly(m, rounded_rect(inner, inner, w_mm - inner, h_mm - inner, max(0.0, radius - width)) * s, 0)
+    m.setflags(write=False)
+    return m
+
+
+@lru_cache(maxsize=2048)
+def _label_mask(text: str, font: str, h_px: float, max_w: int | None, weight: float) -> tuple[NDArray[np.uint8], float, float]:
+    """Coverage of a Hershey label whose capitals are ``h_px`` tall, its width
+    and the padding around it (cached: state names and slogans repeat)."""
+    face = HERSHEY[font]
+    (tw, th), _ = cv2.getTextSize(text, face, 1.0, 1)
+    scale = h_px / max(th, 1)
+    width = tw * scale
+    if max_w is not None and width > max_w:
+        scale *= max_w / width
+        width = float(max_w)
+    thick = max(1, round(h_px * 0.09 * weight))
+    ss = 4 if h_px < 24 else 2
+    pad = thick * ss + 4
+    big_w = int(width * ss) + 2 * pad
+    big_h = int((h_px * 1.5) * ss) + 2 * pad
+    m = np.zeros((big_h, big_w), np.uint8)
+    cv2.putText(m, text, (pad, pad + int(h_px * ss)), face, scale * ss, 255, thick * ss, cv2.LINE_8)
+    small = cv2.resize(m, (max(1, big_w // ss), max(1, big_h // ss)), interpolation=cv2.INTER_AREA)
+    small.setflags(write=False)
+    return small, width, pad / ss
+
+
 class PlateCanvas:
     """The plate being drawn: float BGR image, relief and text records."""
 
@@ -64,18 +114,20 @@ class PlateCanvas:
         color: Color,
         *,
         corner_mm: float = 4.0,
+        track_alpha: bool = False,
     ) -> None:
         self.s = px_per_mm
         self.w = max(8, round(w_mm * px_per_mm))
         self.h = max(4, round(h_mm * px_per_mm))
         self.img = np.empty((self.h, self.w, 3), np.float32)
-        self.img[:] = color
+        fill(self.img, color)
         self.relief = np.zeros((self.h, self.w), np.float32)
         self.ink = np.zeros((self.h, self.w), np.float32)
         self.chars: list[CharBox] = []
         self.emboss = 0.0
-        self.mask = np.zeros((self.h, self.w), np.uint8)
-        fill_poly(self.mask, rounded_rect(0, 0, self.w, self.h, corner_mm * px_per_mm))
+        self.mask = _outline(self.w, self.h, round(corner_mm * px_per_mm * 4) / 4)
+        # Stamps (decoration drawn once and reused) track what they cover.
+        self.alpha = np.zeros((self.h, self.w), np.float32) if track_alpha else None
 
     def p(self, mm: float) -> float:
         """Millimetres to pixels."""
@@ -100,9 +152,14 @@ class PlateCanvas:
         x1, y1 = min(self.w, x + w), min(self.h, y + h)
         if x1 <= x0 or y1 <= y0:
             return
-        a = cover[y0 - y : y1 - y, x0 - x : x1 - x].astype(np.float32) * (opacity / 255.0)
+        a = cover[y0 - y : y1 - y, x0 - x : x1 - x].astype(np.float32) * np.float32(opacity / 255.0)
         region = self.img[y0:y1, x0:x1]
-        region += (np.asarray(color, np.float32) - region) * a[..., None]
+        solid = np.empty_like(region)
+        fill(solid, color)
+        region[:] = cv2.blendLinear(solid, region, a, 1.0 - a)
+        if self.alpha is not None:
+            al = self.alpha[y0:y1, x0:x1]
+            np.maximum(al, a, out=al)
         if relief:
             r = self.relief[y0:y1, x0:x1]
             np.maximum(r, a * relief, out=r)
@@ -133,15 +190,8 @@ class PlateCanvas:
 
     def border(self, inset: float, width: float, radius: float, color: Color, *, relief: float = 0.6) -> None:
         """A rim of ``width`` mm whose outer edge is ``inset`` mm inside the plate."""
-        s = self.s
-        m = np.zeros((self.h, self.w), np.uint8)
-        w_mm, h_mm = self.w / s, self.h / s
-        fill_poly(m, rounded_rect(inset, inset, w_mm - inset, h_mm - inset, radius) * s)
-        fill_poly(
-            m,
-            rounded_rect(inset + width, inset + width, w_mm - inset - width, h_mm - inset - width, max(0.0, radius - width)) * s,
-            0,
-        )
+        q = 0.25  # quantised so that the ring masks are shared between plates
+        m = _ring(self.w, self.h, self.s, round(inset / q) * q, round(width / q) * q, round(radius / q) * q)
         self.blend(m, 0, 0, color, relief=relief)
 
     def line(self, x0: float, y0: float, x1: float, y1: float, width: float, color: Color, *, relief: float = 0.0) -> None:
@@ -259,6 +309,35 @@ class PlateCanvas:
             self.text(t, x, baseline - h, h, look, color, w_mm=w, gap_mm=gap_mm, line=line, relief=relief)
             x += width + between
 
+    def stamp(self, key: tuple[object, ...], x_mm: float, y_mm: float, w_mm: float, h_mm: float, draw: Callable[[PlateCanvas], None]) -> None:
+        """Draw decoration through a cache: ``draw`` paints on a transparent
+        canvas of w_mm x h_mm (its own origin) the first time a ``key`` is seen
+        at this resolution; later plates blend the cached pixels."""
+        full = (*key, round(w_mm, 2), round(h_mm, 2), self.s)
+        hit = _STAMPS.get(full)
+        if hit is None:
+            sub = PlateCanvas(w_mm, h_mm, self.s, (0.0, 0.0, 0.0), corner_mm=0.0, track_alpha=True)
+            draw(sub)
+            assert sub.alpha is not None
+            # Drawn on black, the colours are premultiplied by coverage: undo that.
+            straight = sub.img / np.maximum(sub.alpha, 1e-3)[..., None]
+            hit = (straight.astype(np.float32), sub.alpha, sub.relief)
+            if len(_STAMPS) > 4096:
+                _STAMPS.clear()
+            _STAMPS[full] = hit
+        img, alpha, relief = hit
+        x, y = round(x_mm * self.s), round(y_mm * self.s)
+        h, w = alpha.shape
+        x0, y0, x1, y1 = max(0, x), max(0, y), min(self.w, x + w), min(self.h, y + h)
+        if x1 <= x0 or y1 <= y0:
+            return
+        sl = (slice(y0 - y, y1 - y), slice(x0 - x, x1 - x))
+        a = alpha[sl]
+        region = self.img[y0:y1, x0:x1]
+        region[:] = cv2.blendLinear(np.ascontiguousarray(img[sl]), region, np.ascontiguousarray(a), 1.0 - a)
+        r = self.relief[y0:y1, x0:x1]
+        np.maximum(r, relief[sl], out=r)
+
     def label(
         self,
         text: str,
@@ -275,31 +354,17 @@ class PlateCanvas:
     ) -> None:
         """Decorative text (state names, slogans, city lines) in a Hershey face;
         ``y_mm`` is the top of the capitals. Never part of the plate text."""
-        face = HERSHEY[font]
         h_px = h_mm * self.s
         if h_px < 1.5 or not text:
             return
-        base_thick = 1
-        (tw, th), _ = cv2.getTextSize(text, face, 1.0, base_thick)
-        scale = h_px / max(th, 1)
-        width = tw * scale
-        if max_w_mm is not None and width > max_w_mm * self.s:
-            scale *= max_w_mm * self.s / width
-            width = max_w_mm * self.s
-        thick = max(1, round(h_px * 0.09 * weight))
-        ss = 4 if h_px < 24 else 2
-        pad = thick * ss + 4
-        big_w = int(width * ss) + 2 * pad
-        big_h = int((h_px * 1.5) * ss) + 2 * pad
-        m = np.zeros((big_h, big_w), np.uint8)
-        cv2.putText(m, text, (pad, pad + int(h_px * ss)), face, scale * ss, 255, thick * ss, cv2.LINE_8)
-        small = cv2.resize(m, (max(1, big_w // ss), max(1, big_h // ss)), interpolation=cv2.INTER_AREA)
+        max_w = None if max_w_mm is None else round(max_w_mm * self.s)
+        small, width, pad = _label_mask(text, font, round(h_px * 2) / 2, max_w, round(weight, 2))
         x = x_mm * self.s
         if align == "center":
             x -= width / 2
         elif align == "right":
             x -= width
-        self.blend(small, round(x - pad / ss), round(y_mm * self.s - pad / ss), color, relief=relief)
+        self.blend(small, round(x - pad), round(y_mm * self.s - pad), color, relief=relief)
 
     # -- finishing --------------------------------------------------------------
 

@@ -76,6 +76,15 @@ _MERCOSUR_INK: tuple[tuple[Color, float], ...] = (
 )
 
 
+def _band(c: PlateCanvas, w: float, h: float) -> None:
+    """The blue Mercosur band: BRASIL, the flag, the bloc's stars (own canvas)."""
+    c.rect(0, 0, w, h, EU_BLUE, radius=3)
+    c.label("BRASIL", w / 2, 6.0, 11.0, WHITE, font="simplex", weight=1.4)
+    decor.br_flag(c, w - 32, 5, 24, 15)
+    for i in range(5):
+        c.ellipse(10 + 4 * (i % 3), 7 + 5 * (i // 3) + (i % 2) * 2, 1.3, 1.3, WHITE)
+
+
 def _mercosur(fields: tuple[str, ...], two_line: bool, rng: Generator, s: float) -> PlateCanvas:
     colours, weights = zip(*_MERCOSUR_INK, strict=True)
     w_arr = np.array(weights)
@@ -85,11 +94,7 @@ def _mercosur(fields: tuple[str, ...], two_line: bool, rng: Generator, s: float)
     c = PlateCanvas(w_mm, h_mm, s, bg, corner_mm=5)
     c.emboss = 0.0
     band_h = 25.0 if not two_line else 28.0
-    c.rect(2, 2, w_mm - 4, band_h, EU_BLUE, radius=3)
-    c.label("BRASIL", w_mm / 2, 8.0, 11.0, WHITE, font="simplex", weight=1.4)
-    decor.br_flag(c, w_mm - 34, 7, 24, 15)
-    for i in range(5):
-        c.ellipse(12 + 4 * (i % 3), 9 + 5 * (i // 3) + (i % 2) * 2, 1.3, 1.3, WHITE)
+    c.stamp(("mercosur", w_mm, band_h), 2, 2, w_mm - 4, band_h, lambda sub: _band(sub, w_mm - 4, band_h))
     c.border(1.0, 1.8, 4.0, (20, 20, 20), relief=0.0)
     look = FE
     if two_line:
@@ -97,7 +102,8 @@ def _mercosur(fields: tuple[str, ...], two_line: bool, rng: Generator, s: float)
         c.groups([(fields[0], h, h * 0.62)], 8, w_mm - 8, band_h + 10 + h, look, fg, relief=0.0)
         c.groups([(fields[1], h, h * 0.62)], 8, w_mm - 8, h_mm - 10, look, fg, line=1, relief=0.0)
         return c
-    decor.qr_block(c, rng, 8, band_h + 10, 18)
+    k = int(rng.integers(0, 16))
+    c.stamp(("qr", k), 8, band_h + 10, 18, 18, lambda sub: decor.qr_block(sub, np.random.default_rng(k), 0, 0, 18))
     c.label("BR", 17, band_h + 78, 9, (25, 25, 25), font="simplex", weight=1.3)
     h = float(rng.uniform(62, 68))
     c.groups([(fields[0] + fields[1], h, h * 0.66)], 34, w_mm - 10, band_h + 8 + h + 6, look, fg, gap_mm=4, relief=0.0)

@@ -26,10 +26,12 @@ def sheet(rng: Generator, base: Color = (244, 244, 242), spread: float = 8.0) ->
     return tuple(float(np.clip(b + shift + t, 0, 255)) for b, t in zip(base, tint, strict=True))  # type: ignore[return-value]
 
 
+_INKS: tuple[Color, ...] = ((16.0, 16.0, 18.0), (26.0, 26.0, 30.0), (34.0, 32.0, 30.0), (22.0, 24.0, 34.0))
+
+
 def ink(rng: Generator) -> Color:
-    """Near-black print."""
-    v = float(rng.uniform(14, 40))
-    return (v, v, v + rng.uniform(0, 6))
+    """Near-black print (one of a few, so decoration stamps are shared)."""
+    return _INKS[int(rng.integers(0, len(_INKS)))]
 
 
 def _pick_look(rng: Generator, looks: list[FontLook]) -> FontLook:
@@ -40,9 +42,11 @@ def _pick_look(rng: Generator, looks: list[FontLook]) -> FontLook:
 
 
 def _uz_flag_block(c: PlateCanvas, x: float, y: float, w: float, color: Color, look: FontLook) -> None:
-    decor.uz_flag(c, x, y, w, w * 0.5)
-    h = w * 0.5
-    c.text("UZ", x + w / 2, y + w * 0.5 + w * 0.16, h, look, color, gap_mm=1.5, cell=False, record=False, relief=0.5, align="center")
+    def draw(sub: PlateCanvas) -> None:
+        decor.uz_flag(sub, 0, 0, w, w * 0.5)
+        sub.text("UZ", w / 2, w * 0.66, w * 0.5, look, color, gap_mm=1.5, cell=False, record=False, relief=0.5, align="center")
+
+    c.stamp(("uz_flag", color, look), x, y, w, w * 1.2, draw)
 
 
 def draw_uz(fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s: float) -> PlateCanvas:
@@ -109,6 +113,12 @@ def _uz_two_line(fmt: str, fields: tuple[str, ...], rng: Generator, s: float, bg
 # -- Russia -------------------------------------------------------------------------
 
 
+def _rus(c: PlateCanvas, fg: Color, h: float, fw: float, fh: float) -> None:
+    """"RUS" and the small flag under the region code (on its own canvas)."""
+    c.text("RUS", 0, 0, h, DIN, fg, gap_mm=h * 0.08, cell=False, record=False, relief=0.4)
+    decor.ru_flag(c, c.w / c.s - fw - 1, 1, fw, fh)
+
+
 def draw_ru(fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s: float) -> PlateCanvas:
     """Russian GOST R 50577 plates: small letters, tall digits, region field."""
     bg, fg = sheet(rng), ink(rng)
@@ -127,8 +137,7 @@ def draw_ru(fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s
     c.line(div, 4, div, 108, 2.2, fg, relief=0.6)
     rh = 42.0 if len(region) == 2 else 38.0
     c.groups([(region, rh, w * (0.8 if len(region) == 2 else 0.66))], div + 4, 514, 10 + rh, look, fg)
-    c.text("RUS", div + 8, 84, 17, DIN, fg, gap_mm=1.4, cell=False, record=False, relief=0.4)
-    decor.ru_flag(c, 482, 85, 24, 15)
+    c.stamp(("rus", fg), div + 8, 84, 102, 17, lambda sub: _rus(sub, fg, 17, 24, 15))
     if fmt == "ru_trailer":
         groups = [(fields[0], lh, w), (fields[1], dh, w)]
     else:
@@ -151,12 +160,17 @@ def _ru_two_line(fmt: str, fields: tuple[str, ...], rng: Generator, s: float, bg
         c.groups([(letter, h * 0.74, w), (number, h, w)], 10, 280, 14 + h, look, fg)
         c.groups([(tail, h * 0.8, w)], 10, 170, 156, look, fg, line=1)
     c.groups([(region, 34, 24)], 178, 280, 128, look, fg, line=1)
-    c.text("RUS", 190, 136, 12, DIN, fg, gap_mm=1.0, cell=False, record=False, relief=0.4)
-    decor.ru_flag(c, 250, 137, 18, 11)
+    c.stamp(("rus", fg), 190, 136, 80, 13, lambda sub: _rus(sub, fg, 12, 18, 11))
     return c
 
 
 # -- Kazakhstan -----------------------------------------------------------------------
+
+
+def _kz_block(c: PlateCanvas, fg: Color, w: float, fh: float, th: float) -> None:
+    """The Kazakh flag with "KZ" under it (on its own canvas)."""
+    decor.kz_flag(c, 0, 0, w, fh)
+    c.text("KZ", w / 2, fh + (c.h / c.s - fh - th) / 2 + 1, th, DIN, fg, gap_mm=1.4, cell=False, record=False, align="center", relief=0.5)
 
 
 def draw_kz(fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s: float) -> PlateCanvas:
@@ -168,8 +182,7 @@ def draw_kz(fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s
         c = PlateCanvas(290, 170, s, bg, corner_mm=6)
         c.emboss = float(rng.uniform(0.3, 0.9))
         c.border(2.0, 2.2, 6.0, fg, relief=0.7)
-        decor.kz_flag(c, 10, 14, 40, 22)
-        c.text("KZ", 30, 42, 18, DIN, fg, gap_mm=1.2, cell=False, record=False, align="center", relief=0.4)
+        c.stamp(("kz", fg, 40), 10, 14, 40, 48, lambda sub: _kz_block(sub, fg, 40, 22, 18))
         c.groups([(number, 60, 38)], 58, 282, 76, look, fg)
         c.groups([(series, 60, 38)], 10, 200, 156, look, fg, line=1)
         c.line(206, 92, 206, 162, 2.2, fg)
@@ -178,8 +191,7 @@ def draw_kz(fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s
     c = PlateCanvas(520, 112, s, bg, corner_mm=rng.uniform(3, 6))
     c.emboss = float(rng.uniform(0.3, 0.9))
     c.border(rng.uniform(1.5, 2.5), rng.uniform(1.6, 2.4), 4.0, fg, relief=0.7)
-    decor.kz_flag(c, 9, 16, 42, 24)
-    c.text("KZ", 30, 50, 30, DIN, fg, gap_mm=1.5, cell=False, record=False, align="center", relief=0.5)
+    c.stamp(("kz", fg, 42), 9, 16, 42, 66, lambda sub: _kz_block(sub, fg, 42, 24, 30))
     h = float(rng.uniform(60, 68))
     w = h * 0.6
     base = 56 + h / 2

@@ -58,7 +58,7 @@ def draw_eu(fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s
     c.border(rng.uniform(0.8, 2.0), rng.uniform(1.0, 1.8), 3.5, fg, relief=0.6)
     x0 = 8.0
     if band:
-        decor.eu_band(c, 3.0, 3.0, 42.0, 104.0, code, stars=code != "UK")
+        c.stamp(("eu", code), 3.0, 3.0, 42.0, 104.0, lambda sub: decor.eu_band(sub, 0, 0, 42.0, 104.0, code, stars=code != "UK"))
         x0 = 50.0
     h = cap * float(rng.uniform(0.95, 1.02))
     w = h * ratio
@@ -86,12 +86,21 @@ def _sticker_width(fmt: str) -> float:
 def _stickers(c: PlateCanvas, fmt: str, rng: Generator, x: float, w: float, top: float, h: float) -> None:
     """What sits between the first and second group."""
     if fmt == "sk":
-        decor.sk_shield(c, x, top + h * 0.3, w, w * 1.2)
+        c.stamp(("sk",), x, top + h * 0.3, w, w * 1.2, lambda sub: decor.sk_shield(sub, 0, 0, w, w * 1.2))
     elif fmt == "pl":
-        decor.hologram(c, rng, x, top + h * 0.35, w, w * 1.4)
+        k = int(rng.integers(0, 8))
+        c.stamp(("holo", k), x, top + h * 0.35, w, w * 1.4, lambda sub: decor.hologram(sub, np.random.default_rng(k), 0, 0, w, w * 1.4))
     elif fmt == "de":
         d = min(w * 0.85, h * 0.45)
-        decor.de_seals(c, rng, x + (w - d) / 2, top + h * 0.04, d, inspection=rng.random() < 0.5)
+        k = int(rng.integers(0, 12))
+        c.stamp(
+            ("seals", k),
+            x + (w - d) / 2,
+            top + h * 0.04,
+            d,
+            d * 2.2,
+            lambda sub: decor.de_seals(sub, np.random.default_rng(k), 0, 0, d, inspection=k < 6),
+        )
 
 
 def _square(
@@ -112,14 +121,14 @@ def _square(
     c.border(1.5, 1.5, 4.0, fg, relief=0.6)
     x0 = 8.0
     if band:
-        decor.eu_band(c, 3.0, 3.0, 36.0, 96.0, code, stars=code != "UK")
+        c.stamp(("eu", code), 3.0, 3.0, 36.0, 96.0, lambda sub: decor.eu_band(sub, 0, 0, 36.0, 96.0, code, stars=code != "UK"))
         x0 = 44.0
     h = 72.0
     w = h * 0.56
     c.groups([(g, h, w) for g in left], x0, 272, 14 + h, look, fg, min_group_gap=10)
     c.groups([(g, h, w) for g in right], 8, 272, 186, look, fg, line=1, min_group_gap=10)
     if fmt == "de":
-        decor.de_seals(c, rng, 232, 20, 30, inspection=False)
+        c.stamp(("seals", 99), 232, 20, 30, 30, lambda sub: decor.de_seals(sub, rng, 0, 0, 30, inspection=False))
     return c
 
 

@@ -17,6 +17,7 @@ from platekeeper.sim.render.decor import WHITE
 from platekeeper.sim.render.font import CONDENSED, US_BLOCK, FontLook
 from platekeeper.sim.render.plate_canvas import Color, PlateCanvas
 from platekeeper.sim.render.plates_cis import sheet
+from platekeeper.sim.render.raster import fill, vertical_gradient
 
 Generator = np.random.Generator
 
@@ -95,12 +96,11 @@ def _random_look(rng: Generator) -> StateLook:
 
 
 def _background(c: PlateCanvas, look: StateLook, rng: Generator) -> None:
-    top, bottom = (np.asarray(v, np.float32) for v in look.bg_colors)
+    top, bottom = look.bg_colors
     if look.background in ("gradient", "picture"):
-        t = np.linspace(0, 1, c.h, dtype=np.float32)[:, None, None] ** rng.uniform(0.6, 1.6)
-        c.img[:] = top * (1 - t) + bottom * t
+        c.img[:] = vertical_gradient(c.h, c.w, top, bottom, np.float32)
     if look.background == "tint":
-        c.img[:] = sheet(rng, (235, 238, 240), 10)
+        fill(c.img, sheet(rng, (235, 238, 240), 10))
     if look.background == "picture":
         # Pale scenery: ridges of hills or mountains and a sun, under the text.
         for layer in range(int(rng.integers(1, 4))):

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from functools import lru_cache
+
 import cv2
 import numpy as np
 from numpy.typing import NDArray
+
+from platekeeper.sim.render.raster import fill
 
 Generator = np.random.Generator
 
@@ -52,8 +56,35 @@ class PlateEffects:
 def _smooth_noise(rng: Generator, h: int, w: int, cells: int) -> NDArray[np.float32]:
     """Blotchy noise in 0..1 with about ``cells`` features across the width."""
     gh = max(2, round(cells * h / max(w, 1)))
-    grid = rng.random((gh, cells)).astype(np.float32)
+    grid = rng.random((gh, cells), dtype=np.float32)
     return cv2.resize(grid, (w, h), interpolation=cv2.INTER_CUBIC)
+
+
+@lru_cache(maxsize=1)
+def _grain_field() -> NDArray[np.float32]:
+    """Fixed fine grain (unit variance) that plates take windows of."""
+    cv2.setRNGSeed(0x6A1)
+    field = np.empty((512, 1024), np.float32)
+    cv2.randn(field, 0.0, 1.0)
+    field = cv2.GaussianBlur(field, (0, 0), 0.6)
+    field /= max(float(field.std()), 1e-6)
+    field.setflags(write=False)
+    return field
+
+
+def _towards(img: NDArray[np.float32], target: NDArray[np.float32] | tuple[float, float, float], amount: NDArray[np.float32]) -> None:
+    """img <- img + (target - img) * amount, per pixel, in place."""
+    if isinstance(target, tuple):
+        solid = np.empty_like(img)
+        fill(solid, target)
+        target = solid
+    a = np.ascontiguousarray(np.clip(amount, 0.0, 1.0), np.float32)
+    img[:] = cv2.blendLinear(target, img, a, 1.0 - a)
+
+
+def _gain(img: NDArray[np.float32], gain: NDArray[np.float32]) -> None:
+    """Multiply every channel by a per-pixel gain, in place."""
+    cv2.multiply(img, cv2.merge([gain, gain, gain]), dst=img)
 
 
 def apply_effects(
@@ -68,18 +99,14 @@ def apply_effects(
     if fx.wear > 0:
         # Worn print: the ink thins in patches towards the sheet colour.
         patches = np.clip((_smooth_noise(rng, h, w, 10) - (1 - fx.wear)) * 3, 0, 1)
-        bg = cv2.dilate(img, np.ones((3, 3), np.uint8)) if ink.any() else img
-        lift = (ink * patches * 0.7)[..., None]
-        img += (bg - img) * lift
+        sheet = cv2.dilate(img, np.ones((5, 5), np.uint8))
+        _towards(img, sheet, ink * patches * 0.7)
     if fx.dirt > 0:
         blot = _smooth_noise(rng, h, w, 14) * _smooth_noise(rng, h, w, 4)
         # Road grime collects towards the bottom edge.
         ramp = np.linspace(0.4, 1.0, h, dtype=np.float32)[:, None]
-        d = np.clip(blot * ramp * fx.dirt * 1.6, 0, 0.85)[..., None]
-        grime = np.array(rng.uniform([40, 55, 70], [80, 95, 110]), np.float32)
-        img += (grime - img) * d
-        specks = rng.random((h, w)) < 0.0008 * fx.dirt
-        img[specks] *= 0.5
+        grime = tuple(float(v) for v in rng.uniform([40, 55, 70], [80, 95, 110]))
+        _towards(img, grime, np.minimum(blot * ramp * (fx.dirt * 1.6), 0.85))  # type: ignore[arg-type]
     for _ in range(fx.scratches):
         x0, y0 = rng.uniform(0, w), rng.uniform(0, h)
         length = rng.uniform(0.1, 0.5) * w
@@ -87,15 +114,14 @@ def apply_effects(
         x1, y1 = x0 + np.cos(ang) * length, y0 + np.sin(ang) * length
         val = float(rng.choice([200.0, 60.0]))
         layer = np.zeros((h, w), np.float32)
-        cv2.line(layer, (int(x0), int(y0)), (int(x1), int(y1)), 1.0, max(1, round(0.4 * px_per_mm)), cv2.LINE_AA)
-        a = layer[..., None] * rng.uniform(0.2, 0.5)
-        img += (val - img) * a
+        cv2.line(layer, (int(x0), int(y0)), (int(x1), int(y1)), float(rng.uniform(0.2, 0.5)), max(1, round(0.4 * px_per_mm)), cv2.LINE_AA)
+        _towards(img, (val, val, val), layer)
     if fx.light_gradient > 0:
         ang = rng.uniform(0, 2 * np.pi)
-        xs = np.linspace(-1, 1, w, dtype=np.float32)[None, :]
-        ys = np.linspace(-1, 1, h, dtype=np.float32)[:, None]
-        ramp = 1.0 + fx.light_gradient * 0.35 * (np.cos(ang) * xs + np.sin(ang) * ys * 0.5)
-        img *= ramp[..., None]
+        k = fx.light_gradient * 0.35
+        corners = np.array([[-1, 1], [-1, 1]], np.float32)
+        ramp = 1.0 + k * (np.cos(ang) * corners + np.sin(ang) * 0.5 * corners.T)
+        _gain(img, cv2.resize(ramp.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR))
     if fx.shadow > 0:
         # A straight-edged shadow cast by the bumper, boot lid or plate frame.
         mask = np.zeros((h, w), np.float32)
@@ -106,19 +132,22 @@ def apply_effects(
             pts = np.array([[0, 0], [rng.uniform(0.1, 0.5) * w, 0], [rng.uniform(0.05, 0.4) * w, h], [0, h]], np.int32)
         cv2.fillPoly(mask, [pts], 1.0)
         mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, 2.0 * px_per_mm))
-        img *= (1.0 - fx.shadow * 0.7 * mask)[..., None]
+        _gain(img, 1.0 - fx.shadow * 0.7 * mask)
     if fx.gloss > 0:
-        # A soft specular band from a reflected sky or lamp.
-        xs = np.arange(w, dtype=np.float32)[None, :]
-        ys = np.arange(h, dtype=np.float32)[:, None]
-        cx = rng.uniform(0, w)
-        tilt = rng.uniform(-1.5, 1.5)
-        dist = np.abs(xs - cx - tilt * (ys - h / 2))
-        band = np.exp(-((dist / (0.12 * w)) ** 2)) * fx.gloss * 90.0
-        img += band[..., None]
+        # A soft specular band from a reflected sky or lamp, built coarse.
+        gh, gw = max(2, h // 4), max(2, w // 4)
+        xs = np.arange(gw, dtype=np.float32)[None, :]
+        ys = np.arange(gh, dtype=np.float32)[:, None]
+        cx, tilt = rng.uniform(0, gw), rng.uniform(-1.5, 1.5)
+        band = np.exp(-(((xs - cx - tilt * (ys - gh / 2)) / (0.12 * gw)) ** 2)) * (fx.gloss * 90.0)
+        big = cv2.resize(band.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+        cv2.add(img, cv2.merge([big, big, big]), dst=img)
     if fx.grain > 0:
-        gh, gw = max(2, h // 2), max(2, w // 2)
-        g = rng.standard_normal((gh, gw), np.float32)
-        g = cv2.resize(g, (w, h), interpolation=cv2.INTER_LINEAR)
-        img += (g * (fx.grain * 6.0))[..., None]
+        field = _grain_field()
+        oy, ox = int(rng.integers(0, max(1, 512 - h))), int(rng.integers(0, max(1, 1024 - w)))
+        g = field[oy : oy + h, ox : ox + w]
+        if g.shape != (h, w):
+            g = cv2.resize(field, (w, h))
+        g = g * np.float32(fx.grain * 6.0)
+        cv2.add(img, cv2.merge([g, g, g]), dst=img)
     return img

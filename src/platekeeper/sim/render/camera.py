@@ -1,0 +1,175 @@
+"""Light and camera: how each layer of a scene is lit (day, dusk, night, infrared
+night) and what the camera does to the frame (defocus, sensor noise, JPEG).
+
+Lighting is applied per layer before composition, because a plate is
+retro-reflective: under a camera's illuminator at night it stays bright while
+the car and the road around it go dark. Everything here works on uint8 images
+with lookup tables and cached noise fields, so a full-HD frame costs a few
+milliseconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+Generator = np.random.Generator
+Image = NDArray[np.uint8]
+
+LIGHTING_MODES = ("day", "dusk", "night", "night_ir")
+
+
+@dataclass(frozen=True)
+class Lighting:
+    """How one frame is lit. Gains multiply linear-ish intensity per layer."""
+
+    mode: str
+    background_gain: float
+    body_gain: float
+    plate_gain: float
+    tint: tuple[float, float, float]
+    gamma: float
+    haze: float
+    noise: float
+    lights_on: bool
+    grey: bool
+
+    def lut(self, layer: str) -> NDArray[np.uint8]:
+        """A 256x1x3 lookup table for a layer: background, body or plate."""
+        return _lut(self, layer)
+
+    def apply(self, img: Image, layer: str) -> Image:
+        """Light one layer (BGR uint8); infrared frames come back grey in 3 channels."""
+        if self.grey:
+            g = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+            g = cv2.LUT(g, np.ascontiguousarray(_lut(self, layer)[:, :, 1]))
+            return cv2.cvtColor(g, cv2.COLOR_GRAY2BGR)
+        return cv2.LUT(img, _lut(self, layer))
+
+
+@lru_cache(maxsize=256)
+def _lut(light: Lighting, layer: str) -> NDArray[np.uint8]:
+    gain = {"background": light.background_gain, "body": light.body_gain, "plate": light.plate_gain}[layer]
+    x = np.arange(256, dtype=np.float32) / 255.0
+    chans = []
+    for t in light.tint:
+        y = np.clip(x * gain * t, 0, 1) ** light.gamma
+        # Haze lifts the blacks and flattens contrast towards a grey veil.
+        veil = 0.55 if light.mode == "day" else 0.25
+        y = y * (1 - light.haze) + veil * light.haze
+        chans.append(y)
+    table = np.stack(chans, axis=-1)[:, None, :]
+    return np.ascontiguousarray(np.clip(table * 255 + 0.5, 0, 255).astype(np.uint8))
+
+
+def make_lighting(rng: Generator, mode: str | None = None) -> Lighting:
+    """Draw a lighting condition (``mode`` None: day 55%, dusk 15%, night 15%,
+    infrared night 15%)."""
+    if mode is None:
+        mode = str(rng.choice(LIGHTING_MODES, p=[0.55, 0.15, 0.15, 0.15]))
+    if mode not in LIGHTING_MODES:
+        raise ValueError(f"lighting must be one of {', '.join(LIGHTING_MODES)}")
+    haze = float(rng.uniform(0, 0.35)) if rng.random() < 0.25 else 0.0
+    if mode == "day":
+        g = float(rng.uniform(0.8, 1.15))
+        warm = float(rng.uniform(-0.06, 0.06))
+        return Lighting(mode, g, g, g * float(rng.uniform(0.9, 1.1)), (1 - warm, 1.0, 1 + warm), float(rng.uniform(0.85, 1.15)), haze, float(rng.uniform(0.5, 1.5)), False, False)
+    if mode == "dusk":
+        g = float(rng.uniform(0.35, 0.6))
+        return Lighting(mode, g, g, g * float(rng.uniform(1.1, 1.6)), (1.1, 0.98, 0.92) if rng.random() < 0.5 else (0.92, 0.96, 1.08), float(rng.uniform(1.0, 1.3)), haze * 0.5, float(rng.uniform(1.5, 3.0)), True, False)
+    if mode == "night":
+        g = float(rng.uniform(0.12, 0.3))
+        return Lighting(mode, g, g * 1.2, float(rng.uniform(0.55, 0.95)), (0.8, 0.95, 1.15), float(rng.uniform(1.1, 1.5)), 0.0, float(rng.uniform(2.5, 4.5)), True, False)
+    g = float(rng.uniform(0.15, 0.35))
+    return Lighting(mode, g, g * 1.6, float(rng.uniform(0.9, 1.4)), (1.0, 1.0, 1.0), float(rng.uniform(0.9, 1.3)), 0.0, float(rng.uniform(2.0, 4.0)), True, True)
+
+
+# -- camera -----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _noise_field(h: int, w: int) -> Image:
+    """A fixed field of sensor noise (mean 128) larger than the frame; frames take
+    a window of it at a random offset. Generated once per size and process from
+    a constant seed, so it is the same on every machine and run."""
+    field = np.empty((h + 64, w + 64, 3), np.float32)
+    cv2.setRNGSeed(0x5EED)
+    cv2.randn(field, 0.0, 1.0)
+    # Demosaicing and in-camera denoise make real noise a little blotchy.
+    field = cv2.GaussianBlur(field, (0, 0), 0.7)
+    field *= 32.0 / max(float(field.std()), 1e-6)
+    out = np.clip(field + 128.0, 0, 255).astype(np.uint8)
+    out.setflags(write=False)
+    return out
+
+
+def add_noise(img: Image, rng: Generator, sigma: float) -> Image:
+    """Sensor noise of about ``sigma`` grey levels."""
+    if sigma <= 0:
+        return img
+    h, w = img.shape[:2]
+    field = _noise_field(h, w)
+    oy, ox = int(rng.integers(0, 64)), int(rng.integers(0, 64))
+    window = field[oy : oy + h, ox : ox + w]
+    a = sigma / 32.0
+    return cv2.addWeighted(img, 1.0, window, a, -128.0 * a)
+
+
+def defocus(img: Image, sigma: float) -> Image:
+    """Out-of-focus blur of about ``sigma`` pixels. Blurring at half size and
+    scaling back costs a quarter of a full-size blur and looks the same once
+    the detail is gone anyway."""
+    if sigma < 0.4:
+        return img
+    h, w = img.shape[:2]
+    if sigma < 1.2:
+        return cv2.GaussianBlur(img, (0, 0), sigma)
+    small = cv2.resize(img, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), max(0.3, (sigma**2 - 1.0) ** 0.5 / 2))
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def motion_blur(img: Image, length: float, angle_deg: float) -> Image:
+    """Linear motion blur of ``length`` pixels along ``angle_deg``."""
+    if length < 1.5:
+        return img
+    n = int(np.ceil(length)) | 1
+    kernel = np.zeros((n, n), np.float32)
+    c = n // 2
+    a = np.radians(angle_deg)
+    dx, dy = np.cos(a) * (length / 2), np.sin(a) * (length / 2)
+    cv2.line(kernel, (round(c - dx), round(c - dy)), (round(c + dx), round(c + dy)), 1.0, 1, cv2.LINE_AA)
+    kernel /= max(float(kernel.sum()), 1e-6)
+    return cv2.filter2D(img, -1, kernel)
+
+
+def jpeg_roundtrip(img: Image, quality: int) -> tuple[Image, bytes]:
+    """Compress and decompress; also returns the JPEG bytes."""
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    if not ok:  # pragma: no cover - OpenCV always encodes a uint8 BGR image
+        raise RuntimeError("JPEG encoding failed")
+    data = buf.tobytes()
+    out = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    return out, data
+
+
+@lru_cache(maxsize=4)
+def _falloff(h: int, w: int) -> Image:
+    """Illuminator falloff: bright centre, darker corners (uint8, 255 = 1.0)."""
+    ys = np.linspace(-1, 1, h, dtype=np.float32)[:, None]
+    xs = np.linspace(-1, 1, w, dtype=np.float32)[None, :]
+    r2 = xs**2 * 0.8 + ys**2
+    f = np.clip(1.15 - 0.55 * r2, 0.35, 1.0)
+    out = cv2.cvtColor((f * 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
+    out.setflags(write=False)
+    return out
+
+
+def illuminator_falloff(img: Image) -> Image:
+    """Darken towards the corners as an infrared illuminator does."""
+    h, w = img.shape[:2]
+    return cv2.multiply(img, _falloff(h, w), scale=1.0 / 255.0)
