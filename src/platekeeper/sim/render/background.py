@@ -82,9 +82,10 @@ class RoadGeometry:
         return self.road_left + (lane + 0.5) * self.lane_w
 
 
-def make_geometry(rng: Generator, width: int, height: int, max_scale: float) -> RoadGeometry:
-    """A camera whose bottom row sees ``max_scale`` pixels per metre."""
-    cam_h = float(rng.uniform(4.5, 9.0))
+def make_geometry(rng: Generator, width: int, height: int, max_scale: float, *, cam_h: float | None = None) -> RoadGeometry:
+    """A camera whose bottom row sees ``max_scale`` pixels per metre (mounted
+    ``cam_h`` metres high, drawn at random when None)."""
+    cam_h = float(rng.uniform(4.5, 9.0)) if cam_h is None else cam_h
     horizon = height - cam_h * max_scale
     lanes = int(rng.integers(2, 5))
     left = int(rng.integers(1, lanes))
@@ -126,6 +127,16 @@ def _band(g: RoadGeometry, a: float, b: float, y0: float, y1: float, f: float) -
     return [(g.x_at(a, y0) * f, y0 * f), (g.x_at(b, y0) * f, y0 * f), (g.x_at(b, y1) * f, y1 * f), (g.x_at(a, y1) * f, y1 * f)]
 
 
+# Believable materials (BGR): concrete, sand-coloured stone, brick, painted render.
+_WALLS = ((175, 180, 185), (150, 175, 200), (70, 90, 150), (200, 205, 210), (120, 125, 130), (110, 150, 190), (185, 190, 160))
+_PAVEMENTS = ((140, 142, 145), (120, 128, 135), (150, 160, 170), (95, 130, 110), (110, 118, 122))
+
+
+def _tone(rng: Generator, palette: tuple[tuple[int, int, int], ...]) -> tuple[int, int, int]:
+    base = palette[int(rng.integers(0, len(palette)))]
+    return tuple(int(np.clip(c + rng.uniform(-15, 15), 0, 255)) for c in base)  # type: ignore[return-value]
+
+
 @dataclass(frozen=True)
 class Sign:
     """A board on a pole at the roadside: its box (x, y, w, h) and pole (x0, y0,
@@ -152,7 +163,7 @@ def draw_backdrop(rng: Generator, g: RoadGeometry, light: Lighting, *, clutter: 
     img = np.empty((hh, hw, 3), np.uint8)
     top = max(0.0, g.horizon + 2)
     # Pavement / verge colour everywhere below the horizon, sky above it.
-    fill(img, [int(v) for v in rng.integers(105, 170, 3)])
+    fill(img, _tone(rng, _PAVEMENTS))
     if g.horizon > 0:
         sky_rows = min(hh, int(g.horizon * f) + 1)
         sky_top = rng.uniform([200, 160, 120], [250, 215, 190])
@@ -163,7 +174,7 @@ def draw_backdrop(rng: Generator, g: RoadGeometry, light: Lighting, *, clutter: 
     for side in (-1, 1):
         kerb = g.road_left if side < 0 else g.road_right
         face = kerb + side * float(rng.uniform(3, 8))
-        wall = tuple(int(v) for v in rng.integers(70, 200, 3))
+        wall = _tone(rng, _WALLS)
         _poly(img, _band(g, face, kerb + side * 60, top, y_bot, f), wall)
         _windows(img, rng, g, face, side, f, top)
     # Asphalt with its mottling.
@@ -206,21 +217,31 @@ def draw_signs(target: Image, signs: list[Sign], light: Lighting, scale: float =
 
 
 def _windows(img: Image, rng: Generator, g: RoadGeometry, face: float, side: int, f: float, top: float) -> None:
-    """Rows of dark windows and shop fronts on a building face (only where the
-    face is in view)."""
-    z = g.depth(g.height + 2)
-    z_far = min(g.depth(max(top, 1.0) + 2), z + 80.0)
+    """Rows of dark windows on a building face, where the face is in view."""
+    z0 = g.depth(g.height + 2)
+    z_far = min(g.depth(max(top, 1.0) + 2), z0 + 60.0)
     storey = float(rng.uniform(3.0, 3.6))
-    while z < z_far:
-        width = float(rng.uniform(1.2, 2.5))
-        x_near, _ = g.project(face, 0.0, z)
-        if -g.width * 0.5 < x_near < g.width * 1.5:
-            for level in range(4):
-                y0, y1 = level * storey + 1.0, level * storey + 2.6
-                quad = [g.project(face, y1, z), g.project(face, y1, z + width), g.project(face, y0, z + width), g.project(face, y0, z)]
-                col = tuple(int(v) for v in rng.integers(25, 90, 3))
-                _poly(img, [(x * f, y * f) for x, y in quad], col)
-        z += width + float(rng.uniform(1.0, 3.0))
+    n = int(min(14, max(0.0, (z_far - z0) / 3.0)))
+    if n == 0:
+        return
+    starts = z0 + np.cumsum(rng.uniform(2.2, 5.5, n))
+    widths = rng.uniform(1.2, 2.5, n)
+    cols = rng.integers(25, 90, (n, 4, 3))
+    for i in range(n):
+        za, zb = float(starts[i]), float(starts[i] + widths[i])
+        ka, kb = g.focal / za, g.focal / zb
+        xa, xb = g.vp_x + face * ka, g.vp_x + face * kb
+        if not (-g.width * 0.5 < xa < g.width * 1.5):
+            continue
+        for level in range(4):
+            y0, y1 = level * storey + 1.0, level * storey + 2.6
+            quad = [
+                (xa * f, (g.horizon + (g.cam_h - y1) * ka) * f),
+                (xb * f, (g.horizon + (g.cam_h - y1) * kb) * f),
+                (xb * f, (g.horizon + (g.cam_h - y0) * kb) * f),
+                (xa * f, (g.horizon + (g.cam_h - y0) * ka) * f),
+            ]
+            _poly(img, quad, tuple(int(c) for c in cols[i, level]))
 
 
 def _markings(img: Image, rng: Generator, g: RoadGeometry, f: float, top: float) -> None:

@@ -51,19 +51,15 @@ class Lighting:
         return cv2.LUT(img, _lut(self, layer))
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)
 def _lut(light: Lighting, layer: str) -> NDArray[np.uint8]:
     gain = {"background": light.background_gain, "body": light.body_gain, "plate": light.plate_gain}[layer]
-    x = np.arange(256, dtype=np.float32) / 255.0
-    chans = []
-    for t in light.tint:
-        y = np.clip(x * gain * t, 0, 1) ** light.gamma
-        # Haze lifts the blacks and flattens contrast towards a grey veil.
-        veil = 0.55 if light.mode == "day" else 0.25
-        y = y * (1 - light.haze) + veil * light.haze
-        chans.append(y)
-    table = np.stack(chans, axis=-1)[:, None, :]
-    return np.ascontiguousarray(np.clip(table * 255 + 0.5, 0, 255).astype(np.uint8))
+    x = np.arange(256, dtype=np.float32)[:, None] / np.float32(255.0)
+    y = np.clip(x * (np.asarray(light.tint, np.float32) * np.float32(gain)), 0.0, 1.0) ** np.float32(light.gamma)
+    # Haze lifts the blacks and flattens contrast towards a grey veil.
+    veil = 0.55 if light.mode == "day" else 0.25
+    y = y * np.float32(1 - light.haze) + np.float32(veil * light.haze)
+    return np.ascontiguousarray((y * 255 + 0.5).astype(np.uint8)[:, None, :])
 
 
 def make_lighting(rng: Generator, mode: str | None = None) -> Lighting:
@@ -112,8 +108,10 @@ def add_noise(img: Image, rng: Generator, sigma: float) -> Image:
     if sigma <= 0:
         return img
     h, w = img.shape[:2]
-    field = _noise_field(h, w)
-    oy, ox = int(rng.integers(0, 64)), int(rng.integers(0, 64))
+    # Fields come in sizes rounded up to 512 px so crops of any size share one.
+    field = _noise_field(-(-h // 512) * 512, -(-w // 512) * 512)
+    fh, fw = field.shape[:2]
+    oy, ox = int(rng.integers(0, fh - h + 1)), int(rng.integers(0, fw - w + 1))
     window = field[oy : oy + h, ox : ox + w]
     a = sigma / 32.0
     return cv2.addWeighted(img, 1.0, window, a, -128.0 * a)

@@ -62,12 +62,12 @@ def _face_points(g: RoadGeometry, rig: Rig, pose: Pose, pts: list[tuple[float, f
     """Image points of face points (u, v, extra depth)."""
     th, be = math.radians(pose.yaw), math.radians(pose.pitch)
     v_ref = rig.shape.plate_centre_m[1]
-    out = []
-    for u, v, dz in pts:
-        x3 = pose.lateral + u * math.cos(th)
-        z3 = pose.depth + u * math.sin(th) - (v - v_ref) * math.sin(be) + dz
-        out.append(g.project(x3, v, z3))
-    arr = np.array(out, np.float64)
+    p = np.asarray(pts, np.float64).reshape(-1, 3)
+    u, v, dz = p[:, 0], p[:, 1], p[:, 2]
+    x3 = pose.lateral + u * math.cos(th)
+    z3 = np.maximum(pose.depth + u * math.sin(th) - (v - v_ref) * math.sin(be) + dz, 1e-3)
+    k = g.focal / z3
+    arr = np.stack([g.vp_x + x3 * k, g.horizon + (g.cam_h - v) * k], axis=1)
     if pose.roll:
         pu, pv = rig.shape.plate_centre_m
         cx, cy = g.project(pose.lateral + pu * math.cos(th), pv, pose.depth + pu * math.sin(th))
@@ -194,7 +194,9 @@ def _bloom_profile() -> NDArray[np.uint8]:
     """A unit glare profile (sharp core, wide halo) as uint8 on a 65x65 grid."""
     ys, xs = np.mgrid[-32:33, -32:33].astype(np.float32) / 16.0
     d2 = xs**2 + ys**2
-    prof = np.exp(-d2 / (2 * 0.3**2)) * 1.5 + np.exp(-d2 / 2) * 0.45
+    # The halo is windowed to zero at the grid edge so no square shows.
+    window = np.clip(1.0 - d2 / 4.0, 0.0, 1.0) ** 2
+    prof = np.exp(-d2 / (2 * 0.3**2)) * 1.5 + np.exp(-d2 / 1.2) * 0.45 * window
     out = np.clip(prof / 1.95 * 255, 0, 255).astype(np.uint8)
     out.setflags(write=False)
     return out

@@ -21,9 +21,13 @@ UZ_YELLOW_PLATE: Color = (20, 196, 244)
 
 def sheet(rng: Generator, base: Color = (244, 244, 242), spread: float = 8.0) -> Color:
     """An off-white (or tinted) retro-reflective sheet colour."""
-    shift = rng.uniform(-spread, spread / 2)
-    tint = rng.uniform(-3, 3, 3)
-    return tuple(float(np.clip(b + shift + t, 0, 255)) for b, t in zip(base, tint, strict=True))  # type: ignore[return-value]
+    shift = float(rng.uniform(-spread, spread / 2))
+    t0, t1, t2 = (float(v) for v in rng.uniform(-3, 3, 3))
+    return (
+        min(255.0, max(0.0, base[0] + shift + t0)),
+        min(255.0, max(0.0, base[1] + shift + t1)),
+        min(255.0, max(0.0, base[2] + shift + t2)),
+    )
 
 
 _INKS: tuple[Color, ...] = ((16.0, 16.0, 18.0), (26.0, 26.0, 30.0), (34.0, 32.0, 30.0), (22.0, 24.0, 34.0))

@@ -102,30 +102,39 @@ def paint(rng: Generator) -> tuple[int, int, int]:
     return tuple(int(v) for v in np.clip(base + rng.uniform(-10, 10, 3), 0, 255))  # type: ignore[return-value]
 
 
+# Unit quarter-circle offsets for rounded boxes: corner centre + r * this.
+_ARC = np.radians(np.arange(0, 91, 22.5))
+_CORNERS = np.concatenate(
+    [np.stack([np.cos(_ARC + np.radians(a0)), np.sin(_ARC + np.radians(a0))], axis=1) for a0 in (0, 90, 180, 270)]
+)
+_CORNER_SIGN = np.repeat(np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]], np.float64), len(_ARC), axis=0)
+
+
 class _Pen:
     """Draws polygons given in vehicle metres into the patch and its alpha."""
 
     def __init__(self, img: Image, alpha: NDArray[np.uint8], patch: VehiclePatch) -> None:
         self.img, self.alpha, self.p = img, alpha, patch
+        self.origin = np.array(patch.origin_px, np.float64)
+        self.flip = np.array([patch.scale, -patch.scale], np.float64)
 
-    def poly(self, pts: list[tuple[float, float]], color: tuple[int, ...], *, solid: bool = True) -> None:
-        px = np.array([self.p.to_px(u, v) for u, v in pts]) * 8
+    def poly(self, pts: list[tuple[float, float]] | NDArray[np.float64], color: tuple[int, ...], *, solid: bool = True) -> None:
+        px = (self.origin + np.asarray(pts, np.float64) * self.flip) * 8
         poly = [np.round(px).astype(np.int32)]
         cv2.fillPoly(self.img, poly, color, cv2.LINE_AA, shift=3)
         if solid:
             cv2.fillPoly(self.alpha, poly, 255, cv2.LINE_AA, shift=3)
 
     def box(self, u0: float, v0: float, u1: float, v1: float, color: tuple[int, ...], *, round_m: float = 0.0, solid: bool = True) -> None:
+        u0, u1 = min(u0, u1), max(u0, u1)
+        v0, v1 = min(v0, v1), max(v0, v1)
         if round_m <= 0:
             self.poly([(u0, v0), (u1, v0), (u1, v1), (u0, v1)], color, solid=solid)
             return
-        r = min(round_m, abs(u1 - u0) / 2, abs(v1 - v0) / 2)
-        pts = []
-        for cu, cv, a0 in ((u1 - r, v1 - r, 0), (u0 + r, v1 - r, 90), (u0 + r, v0 + r, 180), (u1 - r, v0 + r, 270)):
-            for i in range(5):
-                a = np.radians(a0 + 22.5 * i)
-                pts.append((cu + r * np.cos(a), cv + r * np.sin(a)))
-        self.poly(pts, color, solid=solid)
+        r = min(round_m, (u1 - u0) / 2, (v1 - v0) / 2)
+        centre = np.array([(u0 + u1) / 2, (v0 + v1) / 2])
+        half = np.array([(u1 - u0) / 2 - r, (v1 - v0) / 2 - r])
+        self.poly(centre + _CORNER_SIGN * half + _CORNERS * r, color, solid=solid)
 
 
 def _shade(c: tuple[int, int, int], k: float) -> tuple[int, int, int]:
