@@ -82,7 +82,9 @@ class RoadGeometry:
         return self.road_left + (lane + 0.5) * self.lane_w
 
 
-def make_geometry(rng: Generator, width: int, height: int, max_scale: float, *, cam_h: float | None = None) -> RoadGeometry:
+def make_geometry(
+    rng: Generator, width: int, height: int, max_scale: float, *, cam_h: float | None = None
+) -> RoadGeometry:
     """A camera whose bottom row sees ``max_scale`` pixels per metre (mounted
     ``cam_h`` metres high, drawn at random when None)."""
     cam_h = float(rng.uniform(4.5, 9.0)) if cam_h is None else cam_h
@@ -108,12 +110,12 @@ def _texture(h: int, w: int) -> Image:
     """Asphalt mottling (mean 128), fixed per size; scenes use random windows."""
     cv2.setRNGSeed(0xA5F)
     small = np.empty((h // 6 + 8, w // 6 + 8), np.float32)
-    cv2.randn(small, 0.0, 1.0)
+    cv2.randn(small, np.zeros(1), np.ones(1))
     coarse = cv2.resize(small, (w + 48, h + 48), interpolation=cv2.INTER_CUBIC)
     fine = np.empty_like(coarse)
-    cv2.randn(fine, 0.0, 1.0)
+    cv2.randn(fine, np.zeros(1), np.ones(1))
     field = coarse * 14 + cv2.GaussianBlur(fine, (0, 0), 0.8) * 10
-    out = np.clip(field + 128, 0, 255).astype(np.uint8)
+    out: Image = np.clip(field + 128, 0, 255).astype(np.uint8)
     out.setflags(write=False)
     return out
 
@@ -122,13 +124,28 @@ def _poly(img: Image, pts: list[tuple[float, float]], color: tuple[int, ...]) ->
     cv2.fillPoly(img, [np.round(np.asarray(pts) * 8).astype(np.int32)], color, cv2.LINE_AA, shift=3)
 
 
-def _band(g: RoadGeometry, a: float, b: float, y0: float, y1: float, f: float) -> list[tuple[float, float]]:
+def _band(
+    g: RoadGeometry, a: float, b: float, y0: float, y1: float, f: float
+) -> list[tuple[float, float]]:
     """Ground strip between lateral positions a and b, rows y0..y1, scaled by f."""
-    return [(g.x_at(a, y0) * f, y0 * f), (g.x_at(b, y0) * f, y0 * f), (g.x_at(b, y1) * f, y1 * f), (g.x_at(a, y1) * f, y1 * f)]
+    return [
+        (g.x_at(a, y0) * f, y0 * f),
+        (g.x_at(b, y0) * f, y0 * f),
+        (g.x_at(b, y1) * f, y1 * f),
+        (g.x_at(a, y1) * f, y1 * f),
+    ]
 
 
 # Believable materials (BGR): concrete, sand-coloured stone, brick, painted render.
-_WALLS = ((175, 180, 185), (150, 175, 200), (70, 90, 150), (200, 205, 210), (120, 125, 130), (110, 150, 190), (185, 190, 160))
+_WALLS = (
+    (175, 180, 185),
+    (150, 175, 200),
+    (70, 90, 150),
+    (200, 205, 210),
+    (120, 125, 130),
+    (110, 150, 190),
+    (185, 190, 160),
+)
 _PAVEMENTS = ((140, 142, 145), (120, 128, 135), (150, 160, 170), (95, 130, 110), (110, 118, 122))
 
 
@@ -156,7 +173,9 @@ class Backdrop:
     signs: list[Sign]
 
 
-def draw_backdrop(rng: Generator, g: RoadGeometry, light: Lighting, *, clutter: bool = True) -> Backdrop:
+def draw_backdrop(
+    rng: Generator, g: RoadGeometry, light: Lighting, *, clutter: bool = True
+) -> Backdrop:
     """The lit road scene without vehicles, at half resolution, and its signs."""
     f = 0.5
     hw, hh = max(8, round(g.width * f)), max(8, round(g.height * f))
@@ -166,8 +185,8 @@ def draw_backdrop(rng: Generator, g: RoadGeometry, light: Lighting, *, clutter: 
     fill(img, _tone(rng, _PAVEMENTS))
     if g.horizon > 0:
         sky_rows = min(hh, int(g.horizon * f) + 1)
-        sky_top = rng.uniform([200, 160, 120], [250, 215, 190])
-        sky_bot = rng.uniform([215, 205, 195], [250, 245, 240])
+        sky_top = [float(v) for v in rng.uniform([200, 160, 120], [250, 215, 190])]
+        sky_bot = [float(v) for v in rng.uniform([215, 205, 195], [250, 245, 240])]
         img[:sky_rows] = vertical_gradient(sky_rows, hw, sky_top, sky_bot)
     y_bot = g.height + 2
     # Building fronts beyond the pavements: planes along the road.
@@ -184,7 +203,9 @@ def draw_backdrop(rng: Generator, g: RoadGeometry, light: Lighting, *, clutter: 
     tex = _texture(hh, hw)
     oy, ox = int(rng.integers(0, 48)), int(rng.integers(0, 48))
     grey = tex[oy : oy + hh, ox : ox + hw]
-    tinted = cv2.cvtColor(cv2.add(cv2.multiply(grey, 0.5), asphalt - 64), cv2.COLOR_GRAY2BGR)
+    tinted = cv2.cvtColor(
+        cv2.convertScaleAbs(grey, alpha=0.5, beta=asphalt - 64), cv2.COLOR_GRAY2BGR
+    )
     cv2.copyTo(tinted, mask, img)
     for kerb, side in ((g.road_left, -1), (g.road_right, 1)):
         _poly(img, _band(g, kerb, kerb + side * 0.25, top, y_bot, f), (175, 175, 172))
@@ -216,7 +237,9 @@ def draw_signs(target: Image, signs: list[Sign], light: Lighting, scale: float =
         cv2.copyTo(lit, drawn, target[by0:by1, bx0:bx1])
 
 
-def _windows(img: Image, rng: Generator, g: RoadGeometry, face: float, side: int, f: float, top: float) -> None:
+def _windows(
+    img: Image, rng: Generator, g: RoadGeometry, face: float, side: int, f: float, top: float
+) -> None:
     """Rows of dark windows on a building face, where the face is in view."""
     z0 = g.depth(g.height + 2)
     z_far = min(g.depth(max(top, 1.0) + 2), z0 + 60.0)
@@ -298,7 +321,7 @@ def _plan_signs(rng: Generator, g: RoadGeometry) -> list[Sign]:
 @lru_cache(maxsize=1)
 def _glow_profile() -> Image:
     ys, xs = np.mgrid[-32:33, -32:33].astype(np.float32) / 32.0
-    out = (np.clip(1 - (xs**2 + ys**2), 0, 1) ** 2 * 255).astype(np.uint8)
+    out: Image = (np.clip(1 - (xs**2 + ys**2), 0, 1) ** 2 * 255).astype(np.uint8)
     out.setflags(write=False)
     return out
 
@@ -316,7 +339,12 @@ def _lamps(img: Image, rng: Generator) -> None:
         xa, ya, xb, yb = max(0, x0), max(0, y0), min(w, x0 + gw), min(h, y0 + gh)
         if xb <= xa or yb <= ya:
             continue
-        glow = cv2.resize(_glow_profile(), (gw, gh), interpolation=cv2.INTER_LINEAR)[ya - y0 : yb - y0, xa - x0 : xb - x0]
-        add = cv2.multiply(cv2.cvtColor(glow, cv2.COLOR_GRAY2BGR), (*(float(c) * 0.18 / 255.0 for c in colour), 0.0))
+        glow = cv2.resize(_glow_profile(), (gw, gh), interpolation=cv2.INTER_LINEAR)[
+            ya - y0 : yb - y0, xa - x0 : xb - x0
+        ]
+        add = cv2.multiply(
+            cv2.cvtColor(glow, cv2.COLOR_GRAY2BGR),
+            np.array([*(colour * 0.18 / 255.0), 0.0]),
+        )
         region = img[ya:yb, xa:xb]
         region[:] = cv2.add(region, add)

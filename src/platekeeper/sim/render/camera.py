@@ -17,6 +17,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from platekeeper.sim.render.raster import as_f32, as_u8
+
 Generator = np.random.Generator
 Image = NDArray[np.uint8]
 
@@ -47,15 +49,21 @@ class Lighting:
         if self.grey:
             g = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
             g = cv2.LUT(g, np.ascontiguousarray(_lut(self, layer)[:, :, 1]))
-            return cv2.cvtColor(g, cv2.COLOR_GRAY2BGR)
-        return cv2.LUT(img, _lut(self, layer))
+            return as_u8(cv2.cvtColor(g, cv2.COLOR_GRAY2BGR))
+        return as_u8(cv2.LUT(img, _lut(self, layer)))
 
 
 @lru_cache(maxsize=64)
 def _lut(light: Lighting, layer: str) -> NDArray[np.uint8]:
-    gain = {"background": light.background_gain, "body": light.body_gain, "plate": light.plate_gain}[layer]
+    gain = {
+        "background": light.background_gain,
+        "body": light.body_gain,
+        "plate": light.plate_gain,
+    }[layer]
     x = np.arange(256, dtype=np.float32)[:, None] / np.float32(255.0)
-    y = np.clip(x * (np.asarray(light.tint, np.float32) * np.float32(gain)), 0.0, 1.0) ** np.float32(light.gamma)
+    y = np.clip(
+        x * (np.asarray(light.tint, np.float32) * np.float32(gain)), 0.0, 1.0
+    ) ** np.float32(light.gamma)
     # Haze lifts the blacks and flattens contrast towards a grey veil.
     veil = 0.55 if light.mode == "day" else 0.25
     y = y * np.float32(1 - light.haze) + np.float32(veil * light.haze)
@@ -73,15 +81,59 @@ def make_lighting(rng: Generator, mode: str | None = None) -> Lighting:
     if mode == "day":
         g = float(rng.uniform(0.8, 1.15))
         warm = float(rng.uniform(-0.06, 0.06))
-        return Lighting(mode, g, g, g * float(rng.uniform(0.9, 1.1)), (1 - warm, 1.0, 1 + warm), float(rng.uniform(0.85, 1.15)), haze, float(rng.uniform(0.5, 1.5)), False, False)
+        return Lighting(
+            mode,
+            g,
+            g,
+            g * float(rng.uniform(0.9, 1.1)),
+            (1 - warm, 1.0, 1 + warm),
+            float(rng.uniform(0.85, 1.15)),
+            haze,
+            float(rng.uniform(0.5, 1.5)),
+            False,
+            False,
+        )
     if mode == "dusk":
         g = float(rng.uniform(0.35, 0.6))
-        return Lighting(mode, g, g, g * float(rng.uniform(1.1, 1.6)), (1.1, 0.98, 0.92) if rng.random() < 0.5 else (0.92, 0.96, 1.08), float(rng.uniform(1.0, 1.3)), haze * 0.5, float(rng.uniform(1.5, 3.0)), True, False)
+        return Lighting(
+            mode,
+            g,
+            g,
+            g * float(rng.uniform(1.1, 1.6)),
+            (1.1, 0.98, 0.92) if rng.random() < 0.5 else (0.92, 0.96, 1.08),
+            float(rng.uniform(1.0, 1.3)),
+            haze * 0.5,
+            float(rng.uniform(1.5, 3.0)),
+            True,
+            False,
+        )
     if mode == "night":
         g = float(rng.uniform(0.12, 0.3))
-        return Lighting(mode, g, g * 1.2, float(rng.uniform(0.55, 0.95)), (0.8, 0.95, 1.15), float(rng.uniform(1.1, 1.5)), 0.0, float(rng.uniform(2.5, 4.5)), True, False)
+        return Lighting(
+            mode,
+            g,
+            g * 1.2,
+            float(rng.uniform(0.55, 0.95)),
+            (0.8, 0.95, 1.15),
+            float(rng.uniform(1.1, 1.5)),
+            0.0,
+            float(rng.uniform(2.5, 4.5)),
+            True,
+            False,
+        )
     g = float(rng.uniform(0.15, 0.35))
-    return Lighting(mode, g, g * 1.6, float(rng.uniform(0.9, 1.4)), (1.0, 1.0, 1.0), float(rng.uniform(0.9, 1.3)), 0.0, float(rng.uniform(2.0, 4.0)), True, True)
+    return Lighting(
+        mode,
+        g,
+        g * 1.6,
+        float(rng.uniform(0.9, 1.4)),
+        (1.0, 1.0, 1.0),
+        float(rng.uniform(0.9, 1.3)),
+        0.0,
+        float(rng.uniform(2.0, 4.0)),
+        True,
+        True,
+    )
 
 
 # -- camera -----------------------------------------------------------------------------
@@ -94,11 +146,11 @@ def _noise_field(h: int, w: int) -> Image:
     a constant seed, so it is the same on every machine and run."""
     field = np.empty((h + 64, w + 64, 3), np.float32)
     cv2.setRNGSeed(0x5EED)
-    cv2.randn(field, 0.0, 1.0)
+    cv2.randn(field, np.zeros(1), np.ones(1))
     # Demosaicing and in-camera denoise make real noise a little blotchy.
-    field = cv2.GaussianBlur(field, (0, 0), 0.7)
+    field = as_f32(cv2.GaussianBlur(field, (0, 0), 0.7))
     field *= 32.0 / max(float(field.std()), 1e-6)
-    out = np.clip(field + 128.0, 0, 255).astype(np.uint8)
+    out: Image = np.clip(field + 128.0, 0, 255).astype(np.uint8)
     out.setflags(write=False)
     return out
 
@@ -114,7 +166,7 @@ def add_noise(img: Image, rng: Generator, sigma: float) -> Image:
     oy, ox = int(rng.integers(0, fh - h + 1)), int(rng.integers(0, fw - w + 1))
     window = field[oy : oy + h, ox : ox + w]
     a = sigma / 32.0
-    return cv2.addWeighted(img, 1.0, window, a, -128.0 * a)
+    return as_u8(cv2.addWeighted(img, 1.0, window, a, -128.0 * a))
 
 
 def defocus(img: Image, sigma: float) -> Image:
@@ -125,10 +177,10 @@ def defocus(img: Image, sigma: float) -> Image:
         return img
     h, w = img.shape[:2]
     if sigma < 1.2:
-        return cv2.GaussianBlur(img, (0, 0), sigma)
+        return as_u8(cv2.GaussianBlur(img, (0, 0), sigma))
     small = cv2.resize(img, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
     small = cv2.GaussianBlur(small, (0, 0), max(0.3, (sigma**2 - 1.0) ** 0.5 / 2))
-    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    return as_u8(cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR))
 
 
 def motion_blur(img: Image, length: float, angle_deg: float) -> Image:
@@ -140,9 +192,11 @@ def motion_blur(img: Image, length: float, angle_deg: float) -> Image:
     c = n // 2
     a = np.radians(angle_deg)
     dx, dy = np.cos(a) * (length / 2), np.sin(a) * (length / 2)
-    cv2.line(kernel, (round(c - dx), round(c - dy)), (round(c + dx), round(c + dy)), 1.0, 1, cv2.LINE_AA)
+    cv2.line(
+        kernel, (round(c - dx), round(c - dy)), (round(c + dx), round(c + dy)), 1.0, 1, cv2.LINE_AA
+    )
     kernel /= max(float(kernel.sum()), 1e-6)
-    return cv2.filter2D(img, -1, kernel)
+    return as_u8(cv2.filter2D(img, -1, kernel))
 
 
 def jpeg_roundtrip(img: Image, quality: int) -> tuple[Image, bytes]:
@@ -151,7 +205,7 @@ def jpeg_roundtrip(img: Image, quality: int) -> tuple[Image, bytes]:
     if not ok:  # pragma: no cover - OpenCV always encodes a uint8 BGR image
         raise RuntimeError("JPEG encoding failed")
     data = buf.tobytes()
-    out = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    out = as_u8(cv2.imdecode(buf, cv2.IMREAD_COLOR))
     return out, data
 
 
@@ -162,7 +216,7 @@ def _falloff(h: int, w: int) -> Image:
     xs = np.linspace(-1, 1, w, dtype=np.float32)[None, :]
     r2 = xs**2 * 0.8 + ys**2
     f = np.clip(1.15 - 0.55 * r2, 0.35, 1.0)
-    out = cv2.cvtColor((f * 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
+    out = as_u8(cv2.cvtColor((f * 255).astype(np.uint8), cv2.COLOR_GRAY2BGR))
     out.setflags(write=False)
     return out
 
@@ -170,4 +224,4 @@ def _falloff(h: int, w: int) -> Image:
 def illuminator_falloff(img: Image) -> Image:
     """Darken towards the corners as an infrared illuminator does."""
     h, w = img.shape[:2]
-    return cv2.multiply(img, _falloff(h, w), scale=1.0 / 255.0)
+    return as_u8(cv2.multiply(img, _falloff(h, w), scale=1.0 / 255.0))

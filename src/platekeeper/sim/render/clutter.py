@@ -16,26 +16,103 @@ Generator = np.random.Generator
 Image = NDArray[np.uint8]
 
 WORDS = (
-    "DORIXONA", "APTEKA", "MAGAZIN", "OZIQ-OVQAT", "BANK", "KAFE", "RESTORAN", "AVTO SERVIS",
-    "SHINOMONTAJ", "TAXI", "BOZOR", "MEHMONXONA", "HOTEL", "SALE", "OPEN", "STOP", "AMIR TEMUR",
-    "MUSTAQILLIK", "CHILONZOR", "YUNUSOBOD", "TOSHKENT", "SAMARQAND", "BUXORO", "BEELINE",
-    "UCELL", "UZMOBILE", "PAYME", "CLICK", "KAPITALBANK", "HAMKORBANK", "ARTEL", "CHEVROLET",
-    "SPARK", "NEXIA", "COBALT", "GENTRA", "DAMAS", "LACETTI", "MALIBU", "ISUZU", "TOYOTA",
-    "PARKING", "METRO", "EXIT", "MARKET", "PHARMACY", "DIESEL", "PROPAN", "METAN", "AI-92",
-    "SUPERMARKET", "KORZINKA", "MAKRO", "HAVAS", "ATM", "24/7", "CARGO", "EXPRESS", "BUS",
+    "DORIXONA",
+    "APTEKA",
+    "MAGAZIN",
+    "OZIQ-OVQAT",
+    "BANK",
+    "KAFE",
+    "RESTORAN",
+    "AVTO SERVIS",
+    "SHINOMONTAJ",
+    "TAXI",
+    "BOZOR",
+    "MEHMONXONA",
+    "HOTEL",
+    "SALE",
+    "OPEN",
+    "STOP",
+    "AMIR TEMUR",
+    "MUSTAQILLIK",
+    "CHILONZOR",
+    "YUNUSOBOD",
+    "TOSHKENT",
+    "SAMARQAND",
+    "BUXORO",
+    "BEELINE",
+    "UCELL",
+    "UZMOBILE",
+    "PAYME",
+    "CLICK",
+    "KAPITALBANK",
+    "HAMKORBANK",
+    "ARTEL",
+    "CHEVROLET",
+    "SPARK",
+    "NEXIA",
+    "COBALT",
+    "GENTRA",
+    "DAMAS",
+    "LACETTI",
+    "MALIBU",
+    "ISUZU",
+    "TOYOTA",
+    "PARKING",
+    "METRO",
+    "EXIT",
+    "MARKET",
+    "PHARMACY",
+    "DIESEL",
+    "PROPAN",
+    "METAN",
+    "AI-92",
+    "SUPERMARKET",
+    "KORZINKA",
+    "MAKRO",
+    "HAVAS",
+    "ATM",
+    "24/7",
+    "CARGO",
+    "EXPRESS",
+    "BUS",
 )
-_INKS: tuple[tuple[int, int, int], ...] = ((255, 255, 255), (20, 20, 20), (0, 200, 255), (40, 40, 200), (160, 60, 10))
+_INKS: tuple[tuple[int, int, int], ...] = (
+    (255, 255, 255),
+    (20, 20, 20),
+    (0, 200, 255),
+    (40, 40, 200),
+    (160, 60, 10),
+)
 _BOARDS: tuple[tuple[int, int, int], ...] = (
-    (160, 60, 10), (40, 40, 200), (40, 140, 40), (20, 20, 20), (240, 240, 240), (0, 190, 250),
-    (120, 30, 120), (200, 120, 0), (60, 60, 60),
+    (160, 60, 10),
+    (40, 40, 200),
+    (40, 140, 40),
+    (20, 20, 20),
+    (240, 240, 240),
+    (0, 190, 250),
+    (120, 30, 120),
+    (200, 120, 0),
+    (60, 60, 60),
 )
 
 
 def phone(rng: Generator) -> str:
     """A phone-number-looking string (digits in groups, like plates)."""
     if rng.random() < 0.5:
-        return f"+998 {rng.integers(33, 100)} {rng.integers(100, 1000)} {rng.integers(10, 100)} {rng.integers(10, 100)}"
-    return f"({rng.integers(70, 80)}) {rng.integers(200, 300)}-{rng.integers(10, 100)}-{rng.integers(10, 100)}"
+        a, b, c, d = (
+            rng.integers(33, 100),
+            rng.integers(100, 1000),
+            rng.integers(10, 100),
+            rng.integers(10, 100),
+        )
+        return f"+998 {a} {b} {c} {d}"
+    a, b, c, d = (
+        rng.integers(70, 80),
+        rng.integers(200, 300),
+        rng.integers(10, 100),
+        rng.integers(10, 100),
+    )
+    return f"({a}) {b}-{c}-{d}"
 
 
 def alnum(rng: Generator) -> str:
@@ -44,7 +121,8 @@ def alnum(rng: Generator) -> str:
     if kind == 0:
         return f"{rng.integers(1, 200)}{'ABV'[int(rng.integers(0, 3))]}"
     if kind == 1:
-        return f"{rng.integers(10, 99)} {''.join('ABCEHKMPTX'[int(i)] for i in rng.integers(0, 10, 2))} {rng.integers(100, 999)}"
+        series = "".join("ABCEHKMPTX"[int(i)] for i in rng.integers(0, 10, 2))
+        return f"{rng.integers(10, 99)} {series} {rng.integers(100, 999)}"
     if kind == 2:
         return f"{rng.integers(1000, 99999):,}".replace(",", " ")
     return f"No {rng.integers(1, 150)}"
@@ -55,7 +133,9 @@ def word(rng: Generator) -> str:
     return WORDS[int(rng.integers(0, len(WORDS)))]
 
 
-def _blend(img: Image, cover: NDArray[np.uint8], x: int, y: int, color: tuple[int, int, int]) -> None:
+def _blend(
+    img: Image, cover: NDArray[np.uint8], x: int, y: int, color: tuple[int, int, int]
+) -> None:
     h, w = cover.shape
     x0, y0, x1, y1 = max(0, x), max(0, y), min(img.shape[1], x + w), min(img.shape[0], y + h)
     if x1 <= x0 or y1 <= y0:
@@ -65,9 +145,20 @@ def _blend(img: Image, cover: NDArray[np.uint8], x: int, y: int, color: tuple[in
     img[y0:y1, x0:x1] = (region + (np.asarray(color, np.float32) - region) * a).astype(np.uint8)
 
 
-def stroke_text(img: Image, text: str, x: float, y: float, h: float, color: tuple[int, int, int], look: FontLook = DIN, max_w: float | None = None) -> float:
+def stroke_text(
+    img: Image,
+    text: str,
+    x: float,
+    y: float,
+    h: float,
+    color: tuple[int, int, int],
+    look: FontLook = DIN,
+    max_w: float | None = None,
+) -> float:
     """Upper-case text in the plate typeface (top-left at x, y); returns its width."""
-    text = "".join(ch if ch in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ- " else " " for ch in text.upper())
+    text = "".join(
+        ch if ch in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ- " else " " for ch in text.upper()
+    )
     hp = max(4, round(h))
     gap = hp * 0.12
     widths = [look.width(ch) * hp if ch != " " else hp * 0.35 for ch in text]
@@ -82,7 +173,16 @@ def stroke_text(img: Image, text: str, x: float, y: float, h: float, color: tupl
     return cx - x
 
 
-def hershey_text(img: Image, text: str, x: float, y: float, h: float, color: tuple[int, int, int], font: int = cv2.FONT_HERSHEY_DUPLEX, max_w: float | None = None) -> None:
+def hershey_text(
+    img: Image,
+    text: str,
+    x: float,
+    y: float,
+    h: float,
+    color: tuple[int, int, int],
+    font: int = cv2.FONT_HERSHEY_DUPLEX,
+    max_w: float | None = None,
+) -> None:
     """Mixed-case text in a Hershey face (top-left at x, y)."""
     if h < 4:
         return
@@ -91,7 +191,9 @@ def hershey_text(img: Image, text: str, x: float, y: float, h: float, color: tup
     if max_w and tw * scale > max_w:
         scale = max_w / tw
     thick = max(1, round(h * scale / scale * 0.08))
-    cv2.putText(img, text, (round(x), round(y + th * scale)), font, scale, color, thick, cv2.LINE_AA)
+    cv2.putText(
+        img, text, (round(x), round(y + th * scale)), font, scale, color, thick, cv2.LINE_AA
+    )
 
 
 def draw_sign(img: Image, rng: Generator, x: int, y: int, w: int, h: int) -> None:
@@ -118,7 +220,16 @@ def draw_sign(img: Image, rng: Generator, x: int, y: int, w: int, h: int) -> Non
         cv2.rectangle(img, (x, y), (x1, y1), (235, 235, 232), -1)
         cv2.rectangle(img, (x, y), (x1, y1), (30, 30, 30), max(1, h // 14))
         text = alnum(rng) if rng.random() < 0.6 else word(rng)
-        stroke_text(img, text, x + w * 0.08, y + h * 0.2, h * 0.6, (25, 25, 25), (DIN, FE, GOST)[int(rng.integers(0, 3))], max_w=w * 0.84)
+        stroke_text(
+            img,
+            text,
+            x + w * 0.08,
+            y + h * 0.2,
+            h * 0.6,
+            (25, 25, 25),
+            (DIN, FE, GOST)[int(rng.integers(0, 3))],
+            max_w=w * 0.84,
+        )
     elif kind < 0.7:
         # Direction sign: blue or green, white lines of text and an arrow.
         board = (150, 80, 0) if rng.random() < 0.5 else (60, 120, 0)
@@ -127,7 +238,15 @@ def draw_sign(img: Image, rng: Generator, x: int, y: int, w: int, h: int) -> Non
         n = int(rng.integers(1, 4))
         for i in range(n):
             line = f"{word(rng).title()} {rng.integers(2, 400)} km"
-            hershey_text(img, line, x + w * 0.08, y + h * (0.12 + 0.8 * i / n), h * 0.5 / n, (245, 245, 245), max_w=w * 0.84)
+            hershey_text(
+                img,
+                line,
+                x + w * 0.08,
+                y + h * (0.12 + 0.8 * i / n),
+                h * 0.5 / n,
+                (245, 245, 245),
+                max_w=w * 0.84,
+            )
     elif kind < 0.82:
         # Speed-limit or route-number disc.
         r = min(w, h) // 2
@@ -135,7 +254,9 @@ def draw_sign(img: Image, rng: Generator, x: int, y: int, w: int, h: int) -> Non
         cv2.circle(img, (cx, cy), r, (40, 40, 210), -1, cv2.LINE_AA)
         cv2.circle(img, (cx, cy), int(r * 0.78), (245, 245, 245), -1, cv2.LINE_AA)
         num = str(int(rng.choice([20, 40, 50, 60, 70, 80, 90, 100])))
-        stroke_text(img, num, cx - r * 0.55, cy - r * 0.45, r * 0.9, (20, 20, 20), DIN, max_w=r * 1.1)
+        stroke_text(
+            img, num, cx - r * 0.55, cy - r * 0.45, r * 0.9, (20, 20, 20), DIN, max_w=r * 1.1
+        )
     else:
         # Billboard: picture-like blocks, a headline and a phone number.
         for _ in range(int(rng.integers(3, 7))):
@@ -144,5 +265,14 @@ def draw_sign(img: Image, rng: Generator, x: int, y: int, w: int, h: int) -> Non
             col = tuple(int(v) for v in rng.integers(0, 256, 3))
             cv2.rectangle(img, (bx0, by0), (bx1, by1), col, -1)
         ink = _INKS[int(rng.integers(0, len(_INKS)))]
-        stroke_text(img, word(rng), x + w * 0.05, y + h * 0.08, h * 0.3, ink, (DIN, FE)[int(rng.integers(0, 2))], max_w=w * 0.9)
+        stroke_text(
+            img,
+            word(rng),
+            x + w * 0.05,
+            y + h * 0.08,
+            h * 0.3,
+            ink,
+            (DIN, FE)[int(rng.integers(0, 2))],
+            max_w=w * 0.9,
+        )
         hershey_text(img, phone(rng), x + w * 0.05, y + h * 0.7, h * 0.18, ink, max_w=w * 0.9)

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from platekeeper.sim.render.background import RoadGeometry
 from platekeeper.sim.render.camera import Lighting, motion_blur
+from platekeeper.sim.render.raster import as_u8
 from platekeeper.sim.render.records import PlateImage, Quad
 from platekeeper.sim.render.vehicle import VehiclePatch, VehicleShape
 
@@ -58,7 +59,9 @@ class Mounted:
     plate_image: Image
 
 
-def _face_points(g: RoadGeometry, rig: Rig, pose: Pose, pts: list[tuple[float, float, float]]) -> NDArray[np.float64]:
+def _face_points(
+    g: RoadGeometry, rig: Rig, pose: Pose, pts: list[tuple[float, float, float]]
+) -> NDArray[np.float64]:
     """Image points of face points (u, v, extra depth)."""
     th, be = math.radians(pose.yaw), math.radians(pose.pitch)
     v_ref = rig.shape.plate_centre_m[1]
@@ -95,7 +98,9 @@ def body_quad(g: RoadGeometry, m: Mounted, pose: Pose) -> Quad:
     p = m.patch
     h, w = p.image.shape[:2]
     corners = [(0.0, 0.0), (float(w), 0.0), (float(w), float(h)), (0.0, float(h))]
-    pts = [((x - p.origin_px[0]) / p.scale, (p.origin_px[1] - y) / p.scale, 0.0) for x, y in corners]
+    pts = [
+        ((x - p.origin_px[0]) / p.scale, (p.origin_px[1] - y) / p.scale, 0.0) for x, y in corners
+    ]
     return _face_points(g, m.rig, pose, pts).astype(np.float32)
 
 
@@ -103,17 +108,21 @@ def vehicle_box(g: RoadGeometry, rig: Rig, pose: Pose) -> tuple[int, int, int, i
     """Axis-aligned box of the vehicle body in the frame (may extend outside it)."""
     sh = rig.shape
     hw = sh.width_m / 2
-    pts = _face_points(g, rig, pose, [(-hw, 0, 0), (hw, 0, 0), (hw, sh.height_m, 0), (-hw, sh.height_m, 0)])
+    pts = _face_points(
+        g, rig, pose, [(-hw, 0, 0), (hw, 0, 0), (hw, sh.height_m, 0), (-hw, sh.height_m, 0)]
+    )
     x0, y0 = np.floor(pts.min(axis=0)).astype(int)
     x1, y1 = np.ceil(pts.max(axis=0)).astype(int)
     return int(x0), int(y0), int(x1), int(y1)
 
 
-def _roi(quad: NDArray[np.float64] | Quad, w: int, h: int, pad: int) -> tuple[int, int, int, int] | None:
-    x0 = max(0, int(math.floor(float(quad[:, 0].min()))) - pad)
-    y0 = max(0, int(math.floor(float(quad[:, 1].min()))) - pad)
-    x1 = min(w, int(math.ceil(float(quad[:, 0].max()))) + pad)
-    y1 = min(h, int(math.ceil(float(quad[:, 1].max()))) + pad)
+def _roi(
+    quad: NDArray[np.float64] | Quad, w: int, h: int, pad: int
+) -> tuple[int, int, int, int] | None:
+    x0 = max(0, math.floor(float(quad[:, 0].min())) - pad)
+    y0 = max(0, math.floor(float(quad[:, 1].min())) - pad)
+    x1 = min(w, math.ceil(float(quad[:, 0].max())) + pad)
+    y1 = min(h, math.ceil(float(quad[:, 1].max())) + pad)
     if x1 - x0 < 2 or y1 - y0 < 2:
         return None
     return x0, y0, x1, y1
@@ -121,7 +130,9 @@ def _roi(quad: NDArray[np.float64] | Quad, w: int, h: int, pad: int) -> tuple[in
 
 def _raster_corners(w: int, h: int) -> NDArray[np.float32]:
     """Outer corners of a raster in OpenCV's pixel-centre coordinates."""
-    return np.array([[-0.5, -0.5], [w - 0.5, -0.5], [w - 0.5, h - 0.5], [-0.5, h - 0.5]], np.float32)
+    return np.array(
+        [[-0.5, -0.5], [w - 0.5, -0.5], [w - 0.5, h - 0.5], [-0.5, h - 0.5]], np.float32
+    )
 
 
 def _warp_into(
@@ -145,25 +156,46 @@ def _warp_into(
     dst = np.asarray(quad, np.float32) - np.float32(0.5) - np.array([x0, y0], np.float32)
     hmat = cv2.getPerspectiveTransform(_raster_corners(src.shape[1], src.shape[0]), dst)
     size = (x1 - x0, y1 - y0)
-    layer = cv2.warpPerspective(src, hmat, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    alpha = cv2.warpPerspective(src_alpha, hmat, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    layer = cv2.warpPerspective(
+        src, hmat, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    alpha = cv2.warpPerspective(
+        src_alpha, hmat, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
+    )
     if blur_len >= 1.5:
-        layer = motion_blur(layer, blur_len, blur_angle)
-        alpha = motion_blur(alpha, blur_len, blur_angle)
+        layer = motion_blur(as_u8(layer), blur_len, blur_angle)
+        alpha = motion_blur(as_u8(alpha), blur_len, blur_angle)
     region = target[y0:y1, x0:x1]
     wa = alpha.astype(np.float32) * np.float32(1 / 255)
     region[:] = cv2.blendLinear(layer, region, wa, 1.0 - wa)
     return roi
 
 
-def composite_body(half: Image, g: RoadGeometry, m: Mounted, pose: Pose, light: Lighting, *, blur_len: float = 0.0, blur_angle: float = 90.0) -> None:
+def composite_body(
+    half: Image,
+    g: RoadGeometry,
+    m: Mounted,
+    pose: Pose,
+    light: Lighting,
+    *,
+    blur_len: float = 0.0,
+    blur_angle: float = 90.0,
+) -> None:
     """Shadow and body of a vehicle into the half-resolution layer."""
     _shadow(half, g, m, pose, light)
     bq = body_quad(g, m, pose) * 0.5
     _warp_into(half, m.patch.image, m.patch.alpha, bq, blur_len=blur_len / 2, blur_angle=blur_angle)
 
 
-def composite_plate(frame: Image, g: RoadGeometry, m: Mounted, pose: Pose, *, blur_len: float = 0.0, blur_angle: float = 90.0) -> Quad:
+def composite_plate(
+    frame: Image,
+    g: RoadGeometry,
+    m: Mounted,
+    pose: Pose,
+    *,
+    blur_len: float = 0.0,
+    blur_angle: float = 90.0,
+) -> Quad:
     """The plate into the full-resolution frame; returns its quad."""
     pq = plate_quad(g, m.rig, pose)
     _warp_into(frame, m.plate_image, m.plate.mask, pq, blur_len=blur_len, blur_angle=blur_angle)
@@ -173,7 +205,12 @@ def composite_plate(frame: Image, g: RoadGeometry, m: Mounted, pose: Pose, *, bl
 def _shadow(half: Image, g: RoadGeometry, m: Mounted, pose: Pose, light: Lighting) -> None:
     """The dark patch of road under the vehicle (half resolution)."""
     hw = m.rig.shape.width_m / 2
-    pts = _face_points(g, m.rig, pose, [(-hw, 0, -0.2), (hw, 0, -0.2), (hw * 0.9, 0, 1.5), (-hw * 0.9, 0, 1.5)]) * 0.5
+    pts = (
+        _face_points(
+            g, m.rig, pose, [(-hw, 0, -0.2), (hw, 0, -0.2), (hw * 0.9, 0, 1.5), (-hw * 0.9, 0, 1.5)]
+        )
+        * 0.5
+    )
     h, w = half.shape[:2]
     k = max(3, int(m.patch.scale * 0.08) | 1)
     roi = _roi(pts, w, h, k)
@@ -182,7 +219,7 @@ def _shadow(half: Image, g: RoadGeometry, m: Mounted, pose: Pose, light: Lightin
     x0, y0, x1, y1 = roi
     mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
     cv2.fillPoly(mask, [np.round((pts - (x0, y0)) * 8).astype(np.int32)], 255, cv2.LINE_AA, shift=3)
-    mask = cv2.blur(mask, (k, k))
+    mask = as_u8(cv2.blur(mask, (k, k)))
     dark = 0.55 if light.mode == "day" else 0.3
     keep = 255 - (mask.astype(np.float32) * dark).astype(np.uint8)
     region = half[y0:y1, x0:x1]
@@ -197,7 +234,7 @@ def _bloom_profile() -> NDArray[np.uint8]:
     # The halo is windowed to zero at the grid edge so no square shows.
     window = np.clip(1.0 - d2 / 4.0, 0.0, 1.0) ** 2
     prof = np.exp(-d2 / (2 * 0.3**2)) * 1.5 + np.exp(-d2 / 1.2) * 0.45 * window
-    out = np.clip(prof / 1.95 * 255, 0, 255).astype(np.uint8)
+    out: Image = np.clip(prof / 1.95 * 255, 0, 255).astype(np.uint8)
     out.setflags(write=False)
     return out
 
@@ -219,9 +256,11 @@ def add_lamps(frame: Image, g: RoadGeometry, m: Mounted, pose: Pose, light: Ligh
         xa, ya, xb, yb = max(0, x0), max(0, y0), min(w, x0 + size), min(h, y0 + size)
         if xb <= xa or yb <= ya:
             continue
-        glow = cv2.resize(_bloom_profile(), (size, size), interpolation=cv2.INTER_LINEAR)[ya - y0 : yb - y0, xa - x0 : xb - x0]
+        glow = cv2.resize(_bloom_profile(), (size, size), interpolation=cv2.INTER_LINEAR)[
+            ya - y0 : yb - y0, xa - x0 : xb - x0
+        ]
         col = (255.0, 255.0, 255.0) if light.grey else colour
         gain = [min(4.0, c / 255.0 * strength * 1.95) for c in col]
-        add = cv2.multiply(cv2.cvtColor(glow, cv2.COLOR_GRAY2BGR), (*gain, 0.0))
+        add = cv2.multiply(cv2.cvtColor(glow, cv2.COLOR_GRAY2BGR), np.array([*gain, 0.0]))
         region = frame[ya:yb, xa:xb]
         region[:] = cv2.add(region, add)

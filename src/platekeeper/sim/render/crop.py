@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from platekeeper.sim.render.camera import add_noise, jpeg_roundtrip, make_lighting, motion_blur
 from platekeeper.sim.render.plate import plate_size_mm, render_plate, resolve_format
-from platekeeper.sim.render.raster import vertical_gradient
+from platekeeper.sim.render.raster import as_u8, vertical_gradient
 from platekeeper.sim.render.records import CharBox, PlateCrop
 from platekeeper.sim.render.scene import quantised_scale
 from platekeeper.sim.render.syntax import random_format
@@ -62,6 +62,35 @@ def _context(rng: Generator, w: int, h: int) -> NDArray[np.uint8]:
     return img
 
 
+def _layout(
+    rng: Generator, opts: CropOptions, aspect: float
+) -> tuple[int, int, int, int, NDArray[np.float64]]:
+    """Output size, working size (smaller for distant plates) and where the
+    plate's corners fall in the working image."""
+    margin = rng.uniform(opts.margin[0], opts.margin[1], 4)  # left, top, right, bottom
+    out_h = opts.out_height
+    span_w = aspect * (1 + margin[0] + margin[2]) / (1 + margin[1] + margin[3])
+    out_w = opts.out_width or max(8, round(out_h * span_w))
+    res = float(rng.uniform(*opts.resolution))
+    work_w, work_h = max(8, round(out_w * res)), max(6, round(out_h * res))
+    plate_h = work_h / (1 + margin[1] + margin[3])
+    plate_w = plate_h * aspect
+    if opts.out_width is not None:
+        plate_w = min(plate_w, work_w / (1 + margin[0] + margin[2]))
+        plate_h = plate_w / aspect
+    x0 = margin[0] * plate_w + (work_w - plate_w * (1 + margin[0] + margin[2])) / 2
+    y0 = margin[1] * plate_h + (work_h - plate_h * (1 + margin[1] + margin[3])) / 2
+    quad = np.array(
+        [[x0, y0], [x0 + plate_w, y0], [x0 + plate_w, y0 + plate_h], [x0, y0 + plate_h]], np.float64
+    )
+    # Perspective and roll about the plate centre.
+    quad += rng.uniform(-opts.jitter, opts.jitter, (4, 2)) * (plate_w, plate_h)
+    centre = quad.mean(axis=0)
+    r = math.radians(float(rng.uniform(-opts.max_roll_deg, opts.max_roll_deg)))
+    rot = np.array([[math.cos(r), -math.sin(r)], [math.sin(r), math.cos(r)]])
+    return out_w, out_h, work_w, work_h, (quad - centre) @ rot.T + centre
+
+
 def render_plate_crop(
     rng: Generator,
     options: CropOptions | None = None,
@@ -78,54 +107,71 @@ def render_plate_crop(
         text = f.generate(rng)
     two_line = bool(f.lines[int(rng.integers(0, len(f.lines)))] == 2)
     w_mm, h_mm = plate_size_mm(f, two_line)
-    # Output geometry: the plate plus a margin on each side.
-    margin = rng.uniform(opts.margin[0], opts.margin[1], 4)
-    aspect = w_mm / h_mm
-    out_h = opts.out_height
-    span_w = aspect * (1 + margin[0] + margin[2]) / (1 + margin[1] + margin[3])
-    out_w = opts.out_width or max(8, round(out_h * span_w))
-    # Draw small and scale up to mimic distant plates.
-    res = float(rng.uniform(*opts.resolution))
-    work_w, work_h = max(8, round(out_w * res)), max(6, round(out_h * res))
-    plate_h_px = work_h / (1 + margin[1] + margin[3])
-    plate_w_px = plate_h_px * aspect
-    if opts.out_width is not None:
-        plate_w_px = min(plate_w_px, work_w / (1 + margin[0] + margin[2]))
-        plate_h_px = plate_w_px / aspect
-    x0 = margin[0] * plate_w_px + (work_w - plate_w_px * (1 + margin[0] + margin[2])) / 2
-    y0 = margin[1] * plate_h_px + (work_h - plate_h_px * (1 + margin[1] + margin[3])) / 2
-    quad = np.array([[x0, y0], [x0 + plate_w_px, y0], [x0 + plate_w_px, y0 + plate_h_px], [x0, y0 + plate_h_px]], np.float64)
-    # Perspective and roll about the plate centre.
-    quad += rng.uniform(-opts.jitter, opts.jitter, (4, 2)) * (plate_w_px, plate_h_px)
-    centre = quad.mean(axis=0)
-    r = math.radians(float(rng.uniform(-opts.max_roll_deg, opts.max_roll_deg)))
-    rot = np.array([[math.cos(r), -math.sin(r)], [math.sin(r), math.cos(r)]])
-    quad = (quad - centre) @ rot.T + centre
+    out_w, out_h, work_w, work_h, quad = _layout(rng, opts, w_mm / h_mm)
+    plate_w_px = float(np.hypot(*(quad[1] - quad[0])))
     light = make_lighting(rng, opts.lighting)
     raster = quantised_scale(plate_w_px / w_mm * 1.4)
-    plate = render_plate(text, f, rng, px_per_mm=raster, two_line=two_line, effects=PlateEffects.random(rng, opts.plate_wear))
+    plate = render_plate(
+        text,
+        f,
+        rng,
+        px_per_mm=raster,
+        two_line=two_line,
+        effects=PlateEffects.random(rng, opts.plate_wear),
+    )
     lit = light.apply(plate.image, "plate")
     ctx = light.apply(_context(rng, work_w, work_h), "body")
     ph, pw = lit.shape[:2]
-    src = np.array([[-0.5, -0.5], [pw - 0.5, -0.5], [pw - 0.5, ph - 0.5], [-0.5, ph - 0.5]], np.float32)
+    src = np.array(
+        [[-0.5, -0.5], [pw - 0.5, -0.5], [pw - 0.5, ph - 0.5], [-0.5, ph - 0.5]], np.float32
+    )
     hmat = cv2.getPerspectiveTransform(src, (quad - 0.5).astype(np.float32))
-    warped = cv2.warpPerspective(lit, hmat, (work_w, work_h), flags=cv2.INTER_AREA if raster > 1 else cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    alpha = cv2.warpPerspective(plate.mask, hmat, (work_w, work_h), flags=cv2.INTER_LINEAR).astype(np.float32) / 255.0
-    img = cv2.blendLinear(warped, ctx, alpha, 1.0 - alpha)
+    warped = cv2.warpPerspective(
+        lit,
+        hmat,
+        (work_w, work_h),
+        flags=cv2.INTER_AREA if raster > 1 else cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    alpha = (
+        cv2.warpPerspective(plate.mask, hmat, (work_w, work_h), flags=cv2.INTER_LINEAR).astype(
+            np.float32
+        )
+        / 255.0
+    )
+    img = as_u8(cv2.blendLinear(warped, ctx, alpha, 1.0 - alpha))
     if rng.random() < opts.blur:
         if rng.random() < 0.5:
-            img = motion_blur(img, float(rng.uniform(1.5, max(2.0, 0.04 * work_w))), float(rng.normal(90, 25)))
+            img = motion_blur(
+                img, float(rng.uniform(1.5, max(2.0, 0.04 * work_w))), float(rng.normal(90, 25))
+            )
         else:
-            img = cv2.GaussianBlur(img, (0, 0), float(rng.uniform(0.4, 1.2)))
+            img = as_u8(cv2.GaussianBlur(img, (0, 0), float(rng.uniform(0.4, 1.2))))
     if (work_w, work_h) != (out_w, out_h):
-        img = cv2.resize(img, (out_w, out_h), interpolation=cv2.INTER_LINEAR if rng.random() < 0.7 else cv2.INTER_CUBIC)
-        quad = (quad * (out_w / work_w, out_h / work_h))
-        hmat = np.diag([out_w / work_w, out_h / work_h, 1.0]) @ hmat
+        img = as_u8(
+            cv2.resize(
+                img,
+                (out_w, out_h),
+                interpolation=cv2.INTER_LINEAR if rng.random() < 0.7 else cv2.INTER_CUBIC,
+            )
+        )
+        quad = quad * (out_w / work_w, out_h / work_h)
+        hmat = np.diag([out_w / work_w, out_h / work_h, 1.0]) @ np.asarray(hmat, np.float64)
     sigma = float(rng.uniform(*opts.noise)) * (2.0 if light.mode.startswith("night") else 1.0)
     img = add_noise(img, rng, sigma)
     if opts.jpeg_quality is not None:
-        img, _ = jpeg_roundtrip(img, int(rng.integers(opts.jpeg_quality[0], opts.jpeg_quality[1] + 1)))
-    return PlateCrop(img, plate.text, f.key, f.country, two_line, quad.astype(np.float32), map_boxes(plate.chars, hmat))
+        img, _ = jpeg_roundtrip(
+            img, int(rng.integers(opts.jpeg_quality[0], opts.jpeg_quality[1] + 1))
+        )
+    return PlateCrop(
+        img,
+        plate.text,
+        f.key,
+        f.country,
+        two_line,
+        quad.astype(np.float32),
+        map_boxes(plate.chars, np.asarray(hmat, np.float64)),
+    )
 
 
 def map_boxes(chars: tuple[CharBox, ...], hmat: NDArray[np.float64]) -> tuple[CharBox, ...]:
@@ -133,10 +179,14 @@ def map_boxes(chars: tuple[CharBox, ...], hmat: NDArray[np.float64]) -> tuple[Ch
     if not chars:
         return ()
     b = np.array([c.box for c in chars], np.float64) - 0.5
-    corners = np.stack([b[:, [0, 1]], b[:, [2, 1]], b[:, [2, 3]], b[:, [0, 3]]], axis=1).reshape(1, -1, 2)
+    corners = np.stack([b[:, [0, 1]], b[:, [2, 1]], b[:, [2, 3]], b[:, [0, 3]]], axis=1).reshape(
+        1, -1, 2
+    )
     out = cv2.perspectiveTransform(corners, hmat)[0].reshape(-1, 4, 2) + 0.5
     lo, hi = out.min(axis=1), out.max(axis=1)
     return tuple(
-        CharBox(c.char, (float(lo[i, 0]), float(lo[i, 1]), float(hi[i, 0]), float(hi[i, 1])), c.line)
+        CharBox(
+            c.char, (float(lo[i, 0]), float(lo[i, 1]), float(hi[i, 0]), float(hi[i, 1])), c.line
+        )
         for i, c in enumerate(chars)
     )

@@ -76,53 +76,107 @@ def kz_flag(c: PlateCanvas, x: float, y: float, w: float, h: float) -> None:
 def br_flag(c: PlateCanvas, x: float, y: float, w: float, h: float) -> None:
     """Green field, yellow rhombus, blue disc."""
     c.rect(x, y, w, h, BR_GREEN)
-    c.shape([(x + w * 0.08, y + h / 2), (x + w / 2, y + h * 0.1), (x + w * 0.92, y + h / 2), (x + w / 2, y + h * 0.9)], BR_YELLOW)
+    c.shape(
+        [
+            (x + w * 0.08, y + h / 2),
+            (x + w / 2, y + h * 0.1),
+            (x + w * 0.92, y + h / 2),
+            (x + w / 2, y + h * 0.9),
+        ],
+        BR_YELLOW,
+    )
     c.ellipse(x + w / 2, y + h / 2, h * 0.25, h * 0.25, BR_BLUE)
 
 
-def eu_band(c: PlateCanvas, x: float, y: float, w: float, h: float, code: str, *, stars: bool = True, look: FontLook = DIN) -> None:
+def eu_band(
+    c: PlateCanvas,
+    x: float,
+    y: float,
+    w: float,
+    h: float,
+    code: str,
+    *,
+    stars: bool = True,
+    look: FontLook = DIN,
+) -> None:
     """The blue band: a ring of twelve stars over the country code."""
     c.rect(x, y, w, h, EU_BLUE, radius=2.5)
     if stars:
         cx, cy, ring = x + w / 2, y + h * 0.3, min(w, h) * 0.3
         for i in range(12):
             a = math.radians(30 * i)
-            c.shape(star_points(cx + ring * math.cos(a), cy + ring * math.sin(a), ring * 0.17), EU_YELLOW)
+            c.shape(
+                star_points(cx + ring * math.cos(a), cy + ring * math.sin(a), ring * 0.17),
+                EU_YELLOW,
+            )
     ch = h * (0.22 if len(code) < 3 else 0.18)
     cw = c.text_width(code, look, ch, gap_mm=1.2, cell=False)
     if cw > w * 0.9:
         ch *= w * 0.9 / cw
-    c.text(code, x + w / 2, y + h * 0.92 - ch, ch, look, WHITE, gap_mm=1.2, cell=False, record=False, relief=0.0, align="center")
+    c.text(
+        code,
+        x + w / 2,
+        y + h * 0.92 - ch,
+        ch,
+        look,
+        WHITE,
+        gap_mm=1.2,
+        cell=False,
+        record=False,
+        relief=0.0,
+        align="center",
+    )
 
 
 def sk_shield(c: PlateCanvas, x: float, y: float, w: float, h: float) -> None:
     """Red shield, white double cross on blue hills."""
-    c.shape([(x, y), (x + w, y), (x + w, y + h * 0.6), (x + w / 2, y + h), (x, y + h * 0.6)], (37, 28, 238))
+    c.shape(
+        [(x, y), (x + w, y), (x + w, y + h * 0.6), (x + w / 2, y + h), (x, y + h * 0.6)],
+        (37, 28, 238),
+    )
     c.ellipse(x + w / 2, y + h * 0.8, w * 0.35, h * 0.15, (153, 51, 0))
     c.rect(x + w * 0.45, y + h * 0.12, w * 0.1, h * 0.6, WHITE)
     c.rect(x + w * 0.25, y + h * 0.25, w * 0.5, h * 0.07, WHITE)
     c.rect(x + w * 0.2, y + h * 0.42, w * 0.6, h * 0.07, WHITE)
 
 
-def de_seals(c: PlateCanvas, rng: np.random.Generator, x: float, y: float, d: float, *, inspection: bool) -> None:
+def de_seals(
+    c: PlateCanvas, rng: np.random.Generator, x: float, y: float, d: float, *, inspection: bool
+) -> None:
     """The state seal (and, on rear plates, the coloured inspection disc)."""
     c.ellipse(x + d / 2, y + d / 2, d / 2, d / 2, (200, 200, 205), relief=0.3)
     c.ellipse(x + d / 2, y + d / 2, d * 0.34, d * 0.34, (40, 60, 170))
     c.ellipse(x + d / 2, y + d / 2, d * 0.2, d * 0.2, (30, 170, 220))
     if inspection:
-        colour = [(40, 180, 240), (60, 60, 60), (30, 30, 200), (200, 140, 60), (60, 160, 60), (180, 100, 200)]
+        colour = [
+            (40, 180, 240),
+            (60, 60, 60),
+            (30, 30, 200),
+            (200, 140, 60),
+            (60, 160, 60),
+            (180, 100, 200),
+        ]
         col = colour[int(rng.integers(0, len(colour)))]
         yy = y + d * 1.12
         c.ellipse(x + d / 2, yy + d / 2, d / 2, d / 2, col, relief=0.3)
         c.ellipse(x + d / 2, yy + d / 2, d * 0.18, d * 0.18, BLACK)
 
 
-def hologram(c: PlateCanvas, rng: np.random.Generator, x: float, y: float, w: float, h: float) -> None:
+def hologram(
+    c: PlateCanvas, rng: np.random.Generator, x: float, y: float, w: float, h: float
+) -> None:
     """A small silvery hologram sticker (Poland, many others)."""
     c.rect(x, y, w, h, (200, 200, 196), radius=0.8)
     for i in range(3):
-        hue = rng.uniform(0, 255, 3)
-        c.rect(x + w * 0.1, y + h * (0.15 + 0.25 * i), w * 0.8, h * 0.15, tuple(float(v) for v in hue), opacity=0.25)
+        h0, h1, h2 = (float(v) for v in rng.uniform(0, 255, 3))
+        c.rect(
+            x + w * 0.1,
+            y + h * (0.15 + 0.25 * i),
+            w * 0.8,
+            h * 0.15,
+            (h0, h1, h2),
+            opacity=0.25,
+        )
 
 
 def qr_block(c: PlateCanvas, rng: np.random.Generator, x: float, y: float, size: float) -> None:
@@ -140,7 +194,9 @@ def qr_block(c: PlateCanvas, rng: np.random.Generator, x: float, y: float, size:
         c.rect(x + i * cell, y + j * cell, cell, cell, BLACK)
 
 
-def bolt(c: PlateCanvas, rng: np.random.Generator, x: float, y: float, r: float, *, plate: Color) -> None:
+def bolt(
+    c: PlateCanvas, rng: np.random.Generator, x: float, y: float, r: float, *, plate: Color
+) -> None:
     """A mounting screw head, a plastic cap, or an empty hole showing the car."""
     kind = rng.random()
     if kind < 0.45:
@@ -148,9 +204,18 @@ def bolt(c: PlateCanvas, rng: np.random.Generator, x: float, y: float, r: float,
         c.ellipse(x, y, r, r, (metal * 0.6, metal * 0.6, metal * 0.62), relief=0.8)
         c.ellipse(x - r * 0.2, y - r * 0.2, r * 0.6, r * 0.6, (metal, metal, metal * 1.02))
         a = rng.uniform(0, math.pi)
-        c.line(x - math.cos(a) * r * 0.7, y - math.sin(a) * r * 0.7, x + math.cos(a) * r * 0.7, y + math.sin(a) * r * 0.7, r * 0.25, (40, 40, 40))
+        c.line(
+            x - math.cos(a) * r * 0.7,
+            y - math.sin(a) * r * 0.7,
+            x + math.cos(a) * r * 0.7,
+            y + math.sin(a) * r * 0.7,
+            r * 0.25,
+            (40, 40, 40),
+        )
     elif kind < 0.7:
-        c.ellipse(x, y, r * 1.1, r * 1.1, tuple(0.8 * v for v in plate), relief=0.6)
+        c.ellipse(
+            x, y, r * 1.1, r * 1.1, (0.8 * plate[0], 0.8 * plate[1], 0.8 * plate[2]), relief=0.6
+        )
         c.ellipse(x, y, r * 0.9, r * 0.9, plate)
     else:
         c.ellipse(x, y, r * 0.75, r * 0.75, (25, 25, 25))

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from platekeeper.sim.render.glyphs import WIDTHS, Cmd, skeleton
+from platekeeper.sim.render.raster import as_u8
 
 _SUPERSAMPLE = 4
 _SHIFT = 4  # sub-pixel bits for cv2's polygon filling
@@ -86,7 +87,7 @@ def _paths(cmds: tuple[Cmd, ...], exponent: float) -> list[tuple[list[tuple[floa
         elif op == "L":
             current.append((v[0], v[1]))
         elif op == "A":
-            current.extend(_superellipse(*v[:6], exponent))
+            current.extend(_superellipse(v[0], v[1], v[2], v[3], v[4], v[5], exponent))
         elif op == "Z":
             if len(current) > 2:
                 paths.append((current, True))
@@ -106,7 +107,9 @@ def _fill_all(canvas: NDArray[np.uint8], polys: list[NDArray[np.float64]]) -> No
     """Fill convex polygons (pixel coordinates) at sub-pixel precision."""
     scale = float(1 << _SHIFT)
     for poly in polys:
-        cv2.fillConvexPoly(canvas, np.round(poly * scale).astype(np.int32), 255, lineType=cv2.LINE_8, shift=_SHIFT)
+        cv2.fillConvexPoly(
+            canvas, np.round(poly * scale).astype(np.int32), 255, lineType=cv2.LINE_8, shift=_SHIFT
+        )
 
 
 def _stroke(canvas: NDArray[np.uint8], pts: NDArray[np.float64], half: float, closed: bool) -> None:
@@ -168,7 +171,7 @@ def glyph_mask(ch: str, look: FontLook, height: int, width: int) -> NDArray[np.u
         return _rasterise(ch, look, height, width)
     aspect = max(_ASPECT_STEP, round(width / height / _ASPECT_STEP) * _ASPECT_STEP)
     canon = _rasterise(ch, look, _CANONICAL_H, max(1, round(aspect * _CANONICAL_H)))
-    small = cv2.resize(canon, (width, height), interpolation=cv2.INTER_AREA)
+    small = as_u8(cv2.resize(canon, (width, height), interpolation=cv2.INTER_AREA))
     small.setflags(write=False)
     return small
 
@@ -189,7 +192,7 @@ def _rasterise(ch: str, look: FontLook, height: int, width: int) -> NDArray[np.u
         px[:, 0] = half + unit[:, 0] * span_x
         px[:, 1] = half + unit[:, 1] * span_y
         _stroke(canvas, px, half, closed)
-    small = cv2.resize(canvas, (width, height), interpolation=cv2.INTER_AREA)
+    small = as_u8(cv2.resize(canvas, (width, height), interpolation=cv2.INTER_AREA))
     small.setflags(write=False)
     return small
 

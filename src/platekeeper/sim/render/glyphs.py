@@ -201,7 +201,13 @@ _VARIANTS: Final[dict[str, dict[str, tuple[Cmd, ...]]]] = {
     },
     # A 4 whose diagonal stops short of the stem top (open 4).
     "open4": {
-        "4": (("M", 0.58, 0.0), ("L", 0.0, 0.68), ("L", 1.0, 0.68), ("M", 0.76, 0.3), ("L", 0.76, 1.0))
+        "4": (
+            ("M", 0.58, 0.0),
+            ("L", 0.0, 0.68),
+            ("L", 1.0, 0.68),
+            ("M", 0.76, 0.3),
+            ("L", 0.76, 1.0),
+        )
     },
 }
 
@@ -217,7 +223,9 @@ def _rotated(cmds: tuple[Cmd, ...]) -> tuple[Cmd, ...]:
         elif op == "E":
             out.append((op, 1.0 - vals[0], 1.0 - vals[1], vals[2], vals[3]))
         else:
-            out.append((op, 1.0 - vals[0], 1.0 - vals[1], vals[2], vals[3], vals[4] + 180, vals[5] + 180))
+            out.append(
+                (op, 1.0 - vals[0], 1.0 - vals[1], vals[2], vals[3], vals[4] + 180, vals[5] + 180)
+            )
     return tuple(out)
 
 

@@ -15,7 +15,8 @@ from platekeeper.sim.render.plates_cis import draw_kz, draw_ru, draw_uz
 from platekeeper.sim.render.plates_eu import draw_eu
 from platekeeper.sim.render.plates_us import draw_us
 from platekeeper.sim.render.records import CharBox, PlateImage
-from platekeeper.sim.render.syntax import PlateFormat, plate_formats
+from platekeeper.sim.render.syntax import plate_formats
+from platekeeper.sim.render.syntax_base import PlateFormat
 from platekeeper.sim.render.wear import PlateEffects, apply_effects
 
 logger = logging.getLogger(__name__)

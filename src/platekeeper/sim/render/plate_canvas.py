@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from platekeeper.sim.render.font import FontLook, glyph_mask
-from platekeeper.sim.render.raster import fill
+from platekeeper.sim.render.raster import as_u8, fill
 from platekeeper.sim.render.records import CharBox
 
 Color = tuple[float, float, float]
@@ -37,7 +37,9 @@ _SHIFT = 3
 
 # Decoration stamps by (key, size, resolution): image, coverage, relief. A
 # bounded dict rather than lru_cache because entries are made inside a method.
-_STAMPS: dict[tuple[object, ...], tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.float32]]] = {}
+_STAMPS: dict[
+    tuple[object, ...], tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.float32]]
+] = {}
 
 
 def rounded_rect(x0: float, y0: float, x1: float, y1: float, r: float) -> NDArray[np.float64]:
@@ -46,7 +48,12 @@ def rounded_rect(x0: float, y0: float, x1: float, y1: float, r: float) -> NDArra
     if r < 0.5:
         return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
     pts = []
-    for cx, cy, a0 in ((x1 - r, y0 + r, -90), (x1 - r, y1 - r, 0), (x0 + r, y1 - r, 90), (x0 + r, y0 + r, 180)):
+    for cx, cy, a0 in (
+        (x1 - r, y0 + r, -90),
+        (x1 - r, y1 - r, 0),
+        (x0 + r, y1 - r, 90),
+        (x0 + r, y0 + r, 180),
+    ):
         for i in range(7):
             a = math.radians(a0 + 15 * i)
             pts.append((cx + r * math.cos(a), cy + r * math.sin(a)))
@@ -75,13 +82,17 @@ def _ring(w: int, h: int, s: float, inset: float, width: float, radius: float) -
     w_mm, h_mm = w / s, h / s
     fill_poly(m, rounded_rect(inset, inset, w_mm - inset, h_mm - inset, radius) * s)
     inner = inset + width
-    fill_poly(m, rounded_rect(inner, inner, w_mm - inner, h_mm - inner, max(0.0, radius - width)) * s, 0)
+    fill_poly(
+        m, rounded_rect(inner, inner, w_mm - inner, h_mm - inner, max(0.0, radius - width)) * s, 0
+    )
     m.setflags(write=False)
     return m
 
 
 @lru_cache(maxsize=2048)
-def _label_mask(text: str, font: str, h_px: float, max_w: int | None, weight: float) -> tuple[NDArray[np.uint8], float, float]:
+def _label_mask(
+    text: str, font: str, h_px: float, max_w: int | None, weight: float
+) -> tuple[NDArray[np.uint8], float, float]:
     """Coverage of a Hershey label whose capitals are ``h_px`` tall, its width
     and the padding around it (cached: state names and slogans repeat)."""
     face = HERSHEY[font]
@@ -98,7 +109,9 @@ def _label_mask(text: str, font: str, h_px: float, max_w: int | None, weight: fl
     big_h = int((h_px * 1.5) * ss) + 2 * pad
     m = np.zeros((big_h, big_w), np.uint8)
     cv2.putText(m, text, (pad, pad + int(h_px * ss)), face, scale * ss, 255, thick * ss, cv2.LINE_8)
-    small = cv2.resize(m, (max(1, big_w // ss), max(1, big_h // ss)), interpolation=cv2.INTER_AREA)
+    small = as_u8(
+        cv2.resize(m, (max(1, big_w // ss), max(1, big_h // ss)), interpolation=cv2.INTER_AREA)
+    )
     small.setflags(write=False)
     return small, width, pad / ss
 
@@ -176,25 +189,59 @@ class PlateCanvas:
         x1, y1 = np.ceil(pts.max(axis=0)).astype(int) + 1
         m = np.zeros((y1 - y0, x1 - x0), np.uint8)
         fill_poly(m, pts - (x0, y0))
-        self.blend(m, int(x0), int(y0), color, relief=kw.get("relief", 0.0), opacity=kw.get("opacity", 1.0))
+        self.blend(
+            m, int(x0), int(y0), color, relief=kw.get("relief", 0.0), opacity=kw.get("opacity", 1.0)
+        )
 
-    def rect(self, x: float, y: float, w: float, h: float, color: Color, *, radius: float = 0.0, relief: float = 0.0, opacity: float = 1.0) -> None:
+    def rect(
+        self,
+        x: float,
+        y: float,
+        w: float,
+        h: float,
+        color: Color,
+        *,
+        radius: float = 0.0,
+        relief: float = 0.0,
+        opacity: float = 1.0,
+    ) -> None:
         """A (rounded) rectangle in millimetres."""
         self.shape(rounded_rect(x, y, x + w, y + h, radius), color, relief=relief, opacity=opacity)
 
-    def ellipse(self, cx: float, cy: float, rx: float, ry: float, color: Color, *, relief: float = 0.0) -> None:
+    def ellipse(
+        self, cx: float, cy: float, rx: float, ry: float, color: Color, *, relief: float = 0.0
+    ) -> None:
         """A filled ellipse in millimetres."""
         t = np.linspace(0, 2 * np.pi, 40, endpoint=False)
         pts = np.stack([cx + rx * np.cos(t), cy + ry * np.sin(t)], axis=1)
         self.shape(pts, color, relief=relief)
 
-    def border(self, inset: float, width: float, radius: float, color: Color, *, relief: float = 0.6) -> None:
+    def border(
+        self, inset: float, width: float, radius: float, color: Color, *, relief: float = 0.6
+    ) -> None:
         """A rim of ``width`` mm whose outer edge is ``inset`` mm inside the plate."""
         q = 0.25  # quantised so that the ring masks are shared between plates
-        m = _ring(self.w, self.h, self.s, round(inset / q) * q, round(width / q) * q, round(radius / q) * q)
+        m = _ring(
+            self.w,
+            self.h,
+            self.s,
+            round(inset / q) * q,
+            round(width / q) * q,
+            round(radius / q) * q,
+        )
         self.blend(m, 0, 0, color, relief=relief)
 
-    def line(self, x0: float, y0: float, x1: float, y1: float, width: float, color: Color, *, relief: float = 0.0) -> None:
+    def line(
+        self,
+        x0: float,
+        y0: float,
+        x1: float,
+        y1: float,
+        width: float,
+        color: Color,
+        *,
+        relief: float = 0.0,
+    ) -> None:
         """A straight bar of ``width`` mm between two points (mm)."""
         d = np.array([x1 - x0, y1 - y0], np.float64)
         n = np.array([-d[1], d[0]]) / max(1e-9, float(np.hypot(*d))) * width / 2
@@ -203,7 +250,9 @@ class PlateCanvas:
 
     # -- text -----------------------------------------------------------------
 
-    def glyph_box(self, ch: str, look: FontLook, h_mm: float, w_mm: float | None) -> tuple[int, int]:
+    def glyph_box(
+        self, ch: str, look: FontLook, h_mm: float, w_mm: float | None
+    ) -> tuple[int, int]:
         """Pixel size of one character drawn at cap height ``h_mm``; ``w_mm`` is the
         width of a full-width character (a digit) when the layout fixes it."""
         h = max(1, round(h_mm * self.s))
@@ -258,11 +307,22 @@ class PlateCanvas:
                 gx = round(x + (slot - gw) / 2)
                 self.blend(glyph_mask(ch, look, gh, gw), gx, y, color, relief=relief, ink=True)
                 if record:
-                    self.chars.append(CharBox(ch, (float(gx), float(y), float(gx + gw), float(y + gh)), line))
+                    self.chars.append(
+                        CharBox(ch, (float(gx), float(y), float(gx + gw), float(y + gh)), line)
+                    )
             x += adv
         return x / self.s
 
-    def text_width(self, text: str, look: FontLook, h_mm: float, *, w_mm: float | None = None, gap_mm: float = 3.0, cell: bool = True) -> float:
+    def text_width(
+        self,
+        text: str,
+        look: FontLook,
+        h_mm: float,
+        *,
+        w_mm: float | None = None,
+        gap_mm: float = 3.0,
+        cell: bool = True,
+    ) -> float:
         """Width in mm that :meth:`text` would use."""
         cell_w = self.glyph_box("0", look, h_mm, w_mm)[0] / self.s
         total = 0.0
@@ -270,7 +330,9 @@ class PlateCanvas:
             if ch == " ":
                 total += cell_w * 0.5
             else:
-                total += (cell_w if cell else self.glyph_box(ch, look, h_mm, w_mm)[0] / self.s) + gap_mm
+                total += (
+                    cell_w if cell else self.glyph_box(ch, look, h_mm, w_mm)[0] / self.s
+                ) + gap_mm
         return total - (gap_mm if text and text[-1] != " " else 0.0)
 
     def groups(
@@ -298,18 +360,38 @@ class PlateCanvas:
         avail = x1 - x0
         squeeze = min(1.0, avail / need) if need > 0 else 1.0
         if squeeze < 1.0:
-            groups = [(t, h, (w if w is not None else self.glyph_box("0", look, h, None)[0] / self.s) * squeeze) for t, h, w in groups]
-            widths = [self.text_width(t, look, h, w_mm=w, gap_mm=gap_mm * squeeze) for t, h, w in groups]
+            groups = [
+                (
+                    t,
+                    h,
+                    (w if w is not None else self.glyph_box("0", look, h, None)[0] / self.s)
+                    * squeeze,
+                )
+                for t, h, w in groups
+            ]
+            widths = [
+                self.text_width(t, look, h, w_mm=w, gap_mm=gap_mm * squeeze) for t, h, w in groups
+            ]
             gap_mm *= squeeze
             need = sum(widths) + min_group_gap * squeeze * (n - 1)
         extra = max(0.0, avail - need)
-        between = (min_group_gap * squeeze + (extra * spread / (n - 1) if n > 1 else 0.0))
+        between = min_group_gap * squeeze + (extra * spread / (n - 1) if n > 1 else 0.0)
         x = x0 + (extra * (1 - spread) / 2 if n > 1 else extra / 2)
         for (t, h, w), width in zip(groups, widths, strict=True):
-            self.text(t, x, baseline - h, h, look, color, w_mm=w, gap_mm=gap_mm, line=line, relief=relief)
+            self.text(
+                t, x, baseline - h, h, look, color, w_mm=w, gap_mm=gap_mm, line=line, relief=relief
+            )
             x += width + between
 
-    def stamp(self, key: tuple[object, ...], x_mm: float, y_mm: float, w_mm: float, h_mm: float, draw: Callable[[PlateCanvas], None]) -> None:
+    def stamp(
+        self,
+        key: tuple[object, ...],
+        x_mm: float,
+        y_mm: float,
+        w_mm: float,
+        h_mm: float,
+        draw: Callable[[PlateCanvas], None],
+    ) -> None:
         """Draw decoration through a cache: ``draw`` paints on a transparent
         canvas of w_mm x h_mm (its own origin) the first time a ``key`` is seen
         at this resolution; later plates blend the cached pixels."""
@@ -334,7 +416,9 @@ class PlateCanvas:
         sl = (slice(y0 - y, y1 - y), slice(x0 - x, x1 - x))
         a = alpha[sl]
         region = self.img[y0:y1, x0:x1]
-        region[:] = cv2.blendLinear(np.ascontiguousarray(img[sl]), region, np.ascontiguousarray(a), 1.0 - a)
+        region[:] = cv2.blendLinear(
+            np.ascontiguousarray(img[sl]), region, np.ascontiguousarray(a), 1.0 - a
+        )
         r = self.relief[y0:y1, x0:x1]
         np.maximum(r, relief[sl], out=r)
 

@@ -31,7 +31,9 @@ BR_CITIES = (
 )
 
 
-def draw_br(fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s: float) -> PlateCanvas:
+def draw_br(
+    fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s: float
+) -> PlateCanvas:
     """A Brazilian plate of either generation."""
     if fmt == "br_old":
         return _old(fields, rng, s)
@@ -94,7 +96,9 @@ def _mercosur(fields: tuple[str, ...], two_line: bool, rng: Generator, s: float)
     c = PlateCanvas(w_mm, h_mm, s, bg, corner_mm=5)
     c.emboss = 0.0
     band_h = 25.0 if not two_line else 28.0
-    c.stamp(("mercosur", w_mm, band_h), 2, 2, w_mm - 4, band_h, lambda sub: _band(sub, w_mm - 4, band_h))
+    c.stamp(
+        ("mercosur", w_mm, band_h), 2, 2, w_mm - 4, band_h, lambda sub: _band(sub, w_mm - 4, band_h)
+    )
     c.border(1.0, 1.8, 4.0, (20, 20, 20), relief=0.0)
     look = FE
     if two_line:
@@ -103,8 +107,24 @@ def _mercosur(fields: tuple[str, ...], two_line: bool, rng: Generator, s: float)
         c.groups([(fields[1], h, h * 0.62)], 8, w_mm - 8, h_mm - 10, look, fg, line=1, relief=0.0)
         return c
     k = int(rng.integers(0, 16))
-    c.stamp(("qr", k), 8, band_h + 10, 18, 18, lambda sub: decor.qr_block(sub, np.random.default_rng(k), 0, 0, 18))
+    c.stamp(
+        ("qr", k),
+        8,
+        band_h + 10,
+        18,
+        18,
+        lambda sub: decor.qr_block(sub, np.random.default_rng(k), 0, 0, 18),
+    )
     c.label("BR", 17, band_h + 78, 9, (25, 25, 25), font="simplex", weight=1.3)
     h = float(rng.uniform(62, 68))
-    c.groups([(fields[0] + fields[1], h, h * 0.66)], 34, w_mm - 10, band_h + 8 + h + 6, look, fg, gap_mm=4, relief=0.0)
+    c.groups(
+        [(fields[0] + fields[1], h, h * 0.66)],
+        34,
+        w_mm - 10,
+        band_h + 8 + h + 6,
+        look,
+        fg,
+        gap_mm=4,
+        relief=0.0,
+    )
     return c

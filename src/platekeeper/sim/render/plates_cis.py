@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from platekeeper.sim.render import decor
-from platekeeper.sim.render.decor import BLACK, WHITE
+from platekeeper.sim.render.decor import WHITE
 from platekeeper.sim.render.font import DIN, FE, GOST, WIDE, FontLook
 from platekeeper.sim.render.plate_canvas import Color, PlateCanvas
 
@@ -30,7 +30,12 @@ def sheet(rng: Generator, base: Color = (244, 244, 242), spread: float = 8.0) ->
     )
 
 
-_INKS: tuple[Color, ...] = ((16.0, 16.0, 18.0), (26.0, 26.0, 30.0), (34.0, 32.0, 30.0), (22.0, 24.0, 34.0))
+_INKS: tuple[Color, ...] = (
+    (16.0, 16.0, 18.0),
+    (26.0, 26.0, 30.0),
+    (34.0, 32.0, 30.0),
+    (22.0, 24.0, 34.0),
+)
 
 
 def ink(rng: Generator) -> Color:
@@ -45,15 +50,31 @@ def _pick_look(rng: Generator, looks: list[FontLook]) -> FontLook:
 # -- Uzbekistan ---------------------------------------------------------------------
 
 
-def _uz_flag_block(c: PlateCanvas, x: float, y: float, w: float, color: Color, look: FontLook) -> None:
+def _uz_flag_block(
+    c: PlateCanvas, x: float, y: float, w: float, color: Color, look: FontLook
+) -> None:
     def draw(sub: PlateCanvas) -> None:
         decor.uz_flag(sub, 0, 0, w, w * 0.5)
-        sub.text("UZ", w / 2, w * 0.66, w * 0.5, look, color, gap_mm=1.5, cell=False, record=False, relief=0.5, align="center")
+        sub.text(
+            "UZ",
+            w / 2,
+            w * 0.66,
+            w * 0.5,
+            look,
+            color,
+            gap_mm=1.5,
+            cell=False,
+            record=False,
+            relief=0.5,
+            align="center",
+        )
 
     c.stamp(("uz_flag", color, look), x, y, w, w * 1.2, draw)
 
 
-def draw_uz(fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s: float) -> PlateCanvas:
+def draw_uz(
+    fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s: float
+) -> PlateCanvas:
     """Uzbek plates: region field | series | flag and UZ."""
     bg: Color = sheet(rng)
     fg = ink(rng)
@@ -91,11 +112,21 @@ def draw_uz(fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s
     if not region_right:
         _uz_flag_block(c, 474, rng.uniform(14, 20), 38, fg, look)
         x1 = 468.0
-    c.groups([(g, h, w) for g in main if g], x0, x1, base, look, fg, spread=float(rng.uniform(0.1, 0.4)))
+    c.groups(
+        [(g, h, w) for g in main if g], x0, x1, base, look, fg, spread=float(rng.uniform(0.1, 0.4))
+    )
     return c
 
 
-def _uz_two_line(fmt: str, fields: tuple[str, ...], rng: Generator, s: float, bg: Color, fg: Color, look: FontLook) -> PlateCanvas:
+def _uz_two_line(
+    fmt: str,
+    fields: tuple[str, ...],
+    rng: Generator,
+    s: float,
+    bg: Color,
+    fg: Color,
+    look: FontLook,
+) -> PlateCanvas:
     small = fmt == "uz_moto"
     w_mm, h_mm = (245.0, 160.0) if small else (290.0, 170.0)
     c = PlateCanvas(w_mm, h_mm, s, bg, corner_mm=6)
@@ -118,12 +149,14 @@ def _uz_two_line(fmt: str, fields: tuple[str, ...], rng: Generator, s: float, bg
 
 
 def _rus(c: PlateCanvas, fg: Color, h: float, fw: float, fh: float) -> None:
-    """"RUS" and the small flag under the region code (on its own canvas)."""
+    """ "RUS" and the small flag under the region code (on its own canvas)."""
     c.text("RUS", 0, 0, h, DIN, fg, gap_mm=h * 0.08, cell=False, record=False, relief=0.4)
     decor.ru_flag(c, c.w / c.s - fw - 1, 1, fw, fh)
 
 
-def draw_ru(fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s: float) -> PlateCanvas:
+def draw_ru(
+    fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s: float
+) -> PlateCanvas:
     """Russian GOST R 50577 plates: small letters, tall digits, region field."""
     bg, fg = sheet(rng), ink(rng)
     look = _pick_look(rng, [GOST, GOST, DIN])
@@ -140,7 +173,9 @@ def draw_ru(fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s
     region = fields[-1]
     c.line(div, 4, div, 108, 2.2, fg, relief=0.6)
     rh = 42.0 if len(region) == 2 else 38.0
-    c.groups([(region, rh, w * (0.8 if len(region) == 2 else 0.66))], div + 4, 514, 10 + rh, look, fg)
+    c.groups(
+        [(region, rh, w * (0.8 if len(region) == 2 else 0.66))], div + 4, 514, 10 + rh, look, fg
+    )
     c.stamp(("rus", fg), div + 8, 84, 102, 17, lambda sub: _rus(sub, fg, 17, 24, 15))
     if fmt == "ru_trailer":
         groups = [(fields[0], lh, w), (fields[1], dh, w)]
@@ -150,7 +185,15 @@ def draw_ru(fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s
     return c
 
 
-def _ru_two_line(fmt: str, fields: tuple[str, ...], rng: Generator, s: float, bg: Color, fg: Color, look: FontLook) -> PlateCanvas:
+def _ru_two_line(
+    fmt: str,
+    fields: tuple[str, ...],
+    rng: Generator,
+    s: float,
+    bg: Color,
+    fg: Color,
+    look: FontLook,
+) -> PlateCanvas:
     c = PlateCanvas(290, 170, s, bg, corner_mm=6)
     c.emboss = float(rng.uniform(0.4, 1.0))
     c.border(2.0, 2.2, 6.0, fg, relief=0.7)
@@ -174,10 +217,24 @@ def _ru_two_line(fmt: str, fields: tuple[str, ...], rng: Generator, s: float, bg
 def _kz_block(c: PlateCanvas, fg: Color, w: float, fh: float, th: float) -> None:
     """The Kazakh flag with "KZ" under it (on its own canvas)."""
     decor.kz_flag(c, 0, 0, w, fh)
-    c.text("KZ", w / 2, fh + (c.h / c.s - fh - th) / 2 + 1, th, DIN, fg, gap_mm=1.4, cell=False, record=False, align="center", relief=0.5)
+    c.text(
+        "KZ",
+        w / 2,
+        fh + (c.h / c.s - fh - th) / 2 + 1,
+        th,
+        DIN,
+        fg,
+        gap_mm=1.4,
+        cell=False,
+        record=False,
+        align="center",
+        relief=0.5,
+    )
 
 
-def draw_kz(fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s: float) -> PlateCanvas:
+def draw_kz(
+    fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s: float
+) -> PlateCanvas:
     """Kazakh 2012 plates: flag and KZ at the left, region box at the right."""
     bg, fg = sheet(rng), ink(rng)
     look = _pick_look(rng, [DIN, FE, WIDE])

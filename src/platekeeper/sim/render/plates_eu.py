@@ -39,7 +39,9 @@ def _split(fmt: str, fields: tuple[str, ...]) -> tuple[list[str], list[str]]:
     return [fields[0] + fields[1]], [fields[2]]
 
 
-def draw_eu(fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s: float) -> PlateCanvas:
+def draw_eu(
+    fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s: float
+) -> PlateCanvas:
     """One EU-format plate in the manner of its country."""
     code, looks, cap, ratio, embossed = _COUNTRY[fmt]
     look = looks[int(rng.integers(0, len(looks)))]
@@ -58,7 +60,14 @@ def draw_eu(fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s
     c.border(rng.uniform(0.8, 2.0), rng.uniform(1.0, 1.8), 3.5, fg, relief=0.6)
     x0 = 8.0
     if band:
-        c.stamp(("eu", code), 3.0, 3.0, 42.0, 104.0, lambda sub: decor.eu_band(sub, 0, 0, 42.0, 104.0, code, stars=code != "UK"))
+        c.stamp(
+            ("eu", code),
+            3.0,
+            3.0,
+            42.0,
+            104.0,
+            lambda sub: decor.eu_band(sub, 0, 0, 42.0, 104.0, code, stars=code != "UK"),
+        )
         x0 = 50.0
     h = cap * float(rng.uniform(0.95, 1.02))
     w = h * ratio
@@ -71,11 +80,28 @@ def draw_eu(fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s
     need = lw + rw + sticker_w + 12
     squeeze = min(1.0, avail / need)
     x = x0 + (avail - need * squeeze) / 2
-    c.groups([(g, h, w * squeeze) for g in left], x, x + lw * squeeze, base, look, fg, gap_mm=gap * squeeze)
+    c.groups(
+        [(g, h, w * squeeze) for g in left],
+        x,
+        x + lw * squeeze,
+        base,
+        look,
+        fg,
+        gap_mm=gap * squeeze,
+    )
     x += lw * squeeze + 6 * squeeze
     _stickers(c, fmt, rng, x, sticker_w * squeeze, base - h, h)
     x += (sticker_w + 6) * squeeze
-    c.groups([(g, h, w * squeeze) for g in right], x, x + rw * squeeze, base, look, fg, gap_mm=gap * squeeze, min_group_gap=10 * squeeze)
+    c.groups(
+        [(g, h, w * squeeze) for g in right],
+        x,
+        x + rw * squeeze,
+        base,
+        look,
+        fg,
+        gap_mm=gap * squeeze,
+        min_group_gap=10 * squeeze,
+    )
     return c
 
 
@@ -83,13 +109,29 @@ def _sticker_width(fmt: str) -> float:
     return {"sk": 20.0, "cz": 8.0, "pl": 14.0, "de": 38.0, "gb": 24.0}[fmt]
 
 
-def _stickers(c: PlateCanvas, fmt: str, rng: Generator, x: float, w: float, top: float, h: float) -> None:
+def _stickers(
+    c: PlateCanvas, fmt: str, rng: Generator, x: float, w: float, top: float, h: float
+) -> None:
     """What sits between the first and second group."""
     if fmt == "sk":
-        c.stamp(("sk",), x, top + h * 0.3, w, w * 1.2, lambda sub: decor.sk_shield(sub, 0, 0, w, w * 1.2))
+        c.stamp(
+            ("sk",),
+            x,
+            top + h * 0.3,
+            w,
+            w * 1.2,
+            lambda sub: decor.sk_shield(sub, 0, 0, w, w * 1.2),
+        )
     elif fmt == "pl":
         k = int(rng.integers(0, 8))
-        c.stamp(("holo", k), x, top + h * 0.35, w, w * 1.4, lambda sub: decor.hologram(sub, np.random.default_rng(k), 0, 0, w, w * 1.4))
+        c.stamp(
+            ("holo", k),
+            x,
+            top + h * 0.35,
+            w,
+            w * 1.4,
+            lambda sub: decor.hologram(sub, np.random.default_rng(k), 0, 0, w, w * 1.4),
+        )
     elif fmt == "de":
         d = min(w * 0.85, h * 0.45)
         k = int(rng.integers(0, 12))
@@ -121,14 +163,28 @@ def _square(
     c.border(1.5, 1.5, 4.0, fg, relief=0.6)
     x0 = 8.0
     if band:
-        c.stamp(("eu", code), 3.0, 3.0, 36.0, 96.0, lambda sub: decor.eu_band(sub, 0, 0, 36.0, 96.0, code, stars=code != "UK"))
+        c.stamp(
+            ("eu", code),
+            3.0,
+            3.0,
+            36.0,
+            96.0,
+            lambda sub: decor.eu_band(sub, 0, 0, 36.0, 96.0, code, stars=code != "UK"),
+        )
         x0 = 44.0
     h = 72.0
     w = h * 0.56
     c.groups([(g, h, w) for g in left], x0, 272, 14 + h, look, fg, min_group_gap=10)
     c.groups([(g, h, w) for g in right], 8, 272, 186, look, fg, line=1, min_group_gap=10)
     if fmt == "de":
-        c.stamp(("seals", 99), 232, 20, 30, 30, lambda sub: decor.de_seals(sub, rng, 0, 0, 30, inspection=False))
+        c.stamp(
+            ("seals", 99),
+            232,
+            20,
+            30,
+            30,
+            lambda sub: decor.de_seals(sub, rng, 0, 0, 30, inspection=False),
+        )
     return c
 
 

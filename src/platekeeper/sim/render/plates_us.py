@@ -44,33 +44,172 @@ class StateLook:
 
 
 _STATES: dict[str, StateLook] = {
-    "ca": StateLook("California", "script_bold", RED, "dmv.ca.gov", NAVY, "white", ((248, 248, 246), (248, 248, 246)), "none"),
-    "tx": StateLook("TEXAS", "duplex", BLACK, "THE LONE STAR STATE", BLACK, "gradient", ((235, 225, 215), (250, 250, 250)), "emblem"),
-    "ny": StateLook("NEW YORK", "duplex", NAVY, "EXCELSIOR", NAVY, "gradient", ((250, 250, 250), (90, 190, 245)), "dash"),
-    "fl": StateLook("MYFLORIDA.COM", "duplex", DARK_GREEN, "Sunshine State", DARK_GREEN, "white", ((246, 246, 244), (246, 246, 244)), "emblem"),
-    "il": StateLook("Illinois", "script_bold", RED, "LAND OF LINCOLN", MAROON, "picture", ((250, 250, 250), (225, 215, 205)), "space"),
-    "pa": StateLook("PENNSYLVANIA", "duplex", WHITE, "visitPA.com", NAVY, "tint", ((246, 246, 244), (246, 246, 244)), "emblem"),
-    "oh": StateLook("OHIO", "duplex", NAVY, "BIRTHPLACE OF AVIATION", BLACK, "picture", ((245, 230, 215), (200, 230, 240)), "dash"),
-    "az": StateLook("ARIZONA", "duplex", NAVY, "GRAND CANYON STATE", MAROON, "picture", ((250, 245, 235), (70, 140, 235)), "space"),
-    "wa": StateLook("Washington", "script", NAVY, "EVERGREEN STATE", NAVY, "picture", ((250, 245, 240), (215, 205, 190)), "space"),
-    "ga": StateLook("GEORGIA", "triplex", BLACK, "IN GOD WE TRUST", BLACK, "white", ((246, 246, 244), (246, 246, 244)), "emblem"),
+    "ca": StateLook(
+        "California",
+        "script_bold",
+        RED,
+        "dmv.ca.gov",
+        NAVY,
+        "white",
+        ((248, 248, 246), (248, 248, 246)),
+        "none",
+    ),
+    "tx": StateLook(
+        "TEXAS",
+        "duplex",
+        BLACK,
+        "THE LONE STAR STATE",
+        BLACK,
+        "gradient",
+        ((235, 225, 215), (250, 250, 250)),
+        "emblem",
+    ),
+    "ny": StateLook(
+        "NEW YORK",
+        "duplex",
+        NAVY,
+        "EXCELSIOR",
+        NAVY,
+        "gradient",
+        ((250, 250, 250), (90, 190, 245)),
+        "dash",
+    ),
+    "fl": StateLook(
+        "MYFLORIDA.COM",
+        "duplex",
+        DARK_GREEN,
+        "Sunshine State",
+        DARK_GREEN,
+        "white",
+        ((246, 246, 244), (246, 246, 244)),
+        "emblem",
+    ),
+    "il": StateLook(
+        "Illinois",
+        "script_bold",
+        RED,
+        "LAND OF LINCOLN",
+        MAROON,
+        "picture",
+        ((250, 250, 250), (225, 215, 205)),
+        "space",
+    ),
+    "pa": StateLook(
+        "PENNSYLVANIA",
+        "duplex",
+        WHITE,
+        "visitPA.com",
+        NAVY,
+        "tint",
+        ((246, 246, 244), (246, 246, 244)),
+        "emblem",
+    ),
+    "oh": StateLook(
+        "OHIO",
+        "duplex",
+        NAVY,
+        "BIRTHPLACE OF AVIATION",
+        BLACK,
+        "picture",
+        ((245, 230, 215), (200, 230, 240)),
+        "dash",
+    ),
+    "az": StateLook(
+        "ARIZONA",
+        "duplex",
+        NAVY,
+        "GRAND CANYON STATE",
+        MAROON,
+        "picture",
+        ((250, 245, 235), (70, 140, 235)),
+        "space",
+    ),
+    "wa": StateLook(
+        "Washington",
+        "script",
+        NAVY,
+        "EVERGREEN STATE",
+        NAVY,
+        "picture",
+        ((250, 245, 240), (215, 205, 190)),
+        "space",
+    ),
+    "ga": StateLook(
+        "GEORGIA",
+        "triplex",
+        BLACK,
+        "IN GOD WE TRUST",
+        BLACK,
+        "white",
+        ((246, 246, 244), (246, 246, 244)),
+        "emblem",
+    ),
 }
 
-_STATE_NAMES = (
-    "ALABAMA ALASKA COLORADO CONNECTICUT DELAWARE IDAHO INDIANA IOWA KANSAS KENTUCKY "
-    "LOUISIANA MAINE MARYLAND MICHIGAN MINNESOTA MISSOURI MONTANA NEBRASKA NEVADA "
-    "OKLAHOMA OREGON TENNESSEE UTAH VERMONT VIRGINIA WISCONSIN WYOMING"
-).split()
+_STATE_NAMES = [
+    "ALABAMA",
+    "ALASKA",
+    "COLORADO",
+    "CONNECTICUT",
+    "DELAWARE",
+    "IDAHO",
+    "INDIANA",
+    "IOWA",
+    "KANSAS",
+    "KENTUCKY",
+    "LOUISIANA",
+    "MAINE",
+    "MARYLAND",
+    "MICHIGAN",
+    "MINNESOTA",
+    "MISSOURI",
+    "MONTANA",
+    "NEBRASKA",
+    "NEVADA",
+    "OKLAHOMA",
+    "OREGON",
+    "TENNESSEE",
+    "UTAH",
+    "VERMONT",
+    "VIRGINIA",
+    "WISCONSIN",
+    "WYOMING",
+]
 _SLOGANS = (
-    "Heart of Dixie", "The Last Frontier", "Colorful", "Constitution State", "First State",
-    "Famous Potatoes", "Crossroads of America", "Sportsman's Paradise", "Vacationland",
-    "Great Lakes", "10,000 Lakes", "Show-Me State", "Big Sky Country", "The Good Life",
-    "Silver State", "Native America", "Pacific Wonderland", "Volunteer State",
-    "Life Elevated", "Green Mountains", "America's Dairyland", "Forever West",
+    "Heart of Dixie",
+    "The Last Frontier",
+    "Colorful",
+    "Constitution State",
+    "First State",
+    "Famous Potatoes",
+    "Crossroads of America",
+    "Sportsman's Paradise",
+    "Vacationland",
+    "Great Lakes",
+    "10,000 Lakes",
+    "Show-Me State",
+    "Big Sky Country",
+    "The Good Life",
+    "Silver State",
+    "Native America",
+    "Pacific Wonderland",
+    "Volunteer State",
+    "Life Elevated",
+    "Green Mountains",
+    "America's Dairyland",
+    "Forever West",
 )
 _DEALERS = (
-    "CITY MOTORS", "SMITH AUTO GROUP", "TOYOTA OF METRO", "HONDA WORLD", "AUTONATION",
-    "DEALER SALES", "PREMIER FORD", "VALLEY CHEVROLET", "CARMAX", "SUN NISSAN",
+    "CITY MOTORS",
+    "SMITH AUTO GROUP",
+    "TOYOTA OF METRO",
+    "HONDA WORLD",
+    "AUTONATION",
+    "DEALER SALES",
+    "PREMIER FORD",
+    "VALLEY CHEVROLET",
+    "CARMAX",
+    "SUN NISSAN",
 )
 _INKS = (NAVY, BLACK, MAROON, DARK_GREEN, RED, (90, 50, 20), (20, 20, 90))
 
@@ -107,8 +246,12 @@ def _background(c: PlateCanvas, look: StateLook, rng: Generator) -> None:
             base = rng.uniform(80, 140)
             xs = np.linspace(-5, 310, 14)
             ys = base - rng.uniform(0, 45, xs.size) * (0.6 if layer else 1.0)
-            pts = [(float(x), float(y)) for x, y in zip(xs, ys, strict=True)] + [(310.0, 155.0), (-5.0, 155.0)]
-            col = tuple(float(v) for v in rng.uniform(90, 220, 3))
+            pts = [(float(x), float(y)) for x, y in zip(xs, ys, strict=True)] + [
+                (310.0, 155.0),
+                (-5.0, 155.0),
+            ]
+            c0, c1, c2 = (float(v) for v in rng.uniform(90, 220, 3))
+            col = (c0, c1, c2)
             c.shape(pts, col, opacity=float(rng.uniform(0.25, 0.5)))
         if rng.random() < 0.5:
             c.ellipse(rng.uniform(40, 260), rng.uniform(40, 70), 22, 22, (90, 200, 250), relief=0.0)
@@ -131,10 +274,20 @@ def _emblem(c: PlateCanvas, rng: Generator, x: float, y: float, size: float, col
         c.ellipse(x, y, size * 0.42, size * 0.42, ORANGE)
         c.ellipse(x + size * 0.15, y - size * 0.4, size * 0.15, size * 0.08, DARK_GREEN)
     else:
-        c.shape([(x - size * 0.4, y - size * 0.45), (x + size * 0.4, y - size * 0.45), (x + size * 0.3, y + size * 0.45), (x - size * 0.3, y + size * 0.45)], color)
+        c.shape(
+            [
+                (x - size * 0.4, y - size * 0.45),
+                (x + size * 0.4, y - size * 0.45),
+                (x + size * 0.3, y + size * 0.45),
+                (x - size * 0.3, y + size * 0.45),
+            ],
+            color,
+        )
 
 
-def draw_us(fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s: float) -> PlateCanvas:
+def draw_us(
+    fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s: float
+) -> PlateCanvas:
     """A US passenger plate in the manner of ``fmt``'s state (random for generic)."""
     state = fmt.removeprefix("us_")
     look = _STATES[state] if state in _STATES and rng.random() < 0.85 else _random_look(rng)
@@ -149,8 +302,25 @@ def draw_us(fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s
         c.border(1.0, 1.5, 9.0, look.ink, relief=0.5)
     # The top line: state name (sometimes moved to the bottom).
     name_h = float(rng.uniform(14, 22)) * (1.3 if look.name_font.startswith("script") else 1.0)
-    c.label(look.name, 152, 8 + (22 - name_h) / 2, name_h, look.name_color, font=look.name_font, max_w_mm=230, relief=0.3)
-    c.label(look.slogan, 152, 134, float(rng.uniform(8, 12)), look.name_color if rng.random() < 0.5 else look.ink, font="duplex", max_w_mm=220)
+    c.label(
+        look.name,
+        152,
+        8 + (22 - name_h) / 2,
+        name_h,
+        look.name_color,
+        font=look.name_font,
+        max_w_mm=230,
+        relief=0.3,
+    )
+    c.label(
+        look.slogan,
+        152,
+        134,
+        float(rng.uniform(8, 12)),
+        look.name_color if rng.random() < 0.5 else look.ink,
+        font="duplex",
+        max_w_mm=220,
+    )
     char_font: FontLook = US_BLOCK if rng.random() < 0.75 else CONDENSED
     h = float(rng.uniform(64, 76))
     w = h * float(rng.uniform(0.46, 0.56))
@@ -176,7 +346,16 @@ def draw_us(fmt: str, fields: tuple[str, ...], two_line: bool, rng: Generator, s
             c.rect(mid - 5, base - h / 2 - 2.5, 10, 5, look.ink, relief=1.0)
         elif look.separator == "emblem":
             _emblem(c, rng, mid, base - h / 2, 20 * squeeze, look.ink)
-        c.text(groups[1], x + (w0 + gap) * squeeze, base - h, h, char_font, look.ink, w_mm=w * squeeze, gap_mm=3 * squeeze)
+        c.text(
+            groups[1],
+            x + (w0 + gap) * squeeze,
+            base - h,
+            h,
+            char_font,
+            look.ink,
+            w_mm=w * squeeze,
+            gap_mm=3 * squeeze,
+        )
     else:
         c.groups([(text, h, w)], x0, x1, base, char_font, look.ink, gap_mm=3)
     _stickers(c, rng)
@@ -196,13 +375,22 @@ def decor_letters(rng: Generator, n: int) -> list[str]:
 
 def _stickers(c: PlateCanvas, rng: Generator) -> None:
     """Registration month/year stickers in the corners."""
-    colours = [(40, 200, 250), (60, 60, 230), (200, 120, 40), (60, 180, 60), (220, 220, 220), (160, 60, 160)]
+    colours = [
+        (40, 200, 250),
+        (60, 60, 230),
+        (200, 120, 40),
+        (60, 180, 60),
+        (220, 220, 220),
+        (160, 60, 160),
+    ]
     for corner in range(int(rng.integers(0, 3))):
         col = colours[int(rng.integers(0, len(colours)))]
         x = 10.0 if corner == 0 else 255.0
         y = float(rng.choice([6.0, 118.0]))
         c.rect(x, y, 40, 26, col, radius=2)
-        c.label(f"{int(rng.integers(20, 30))}", x + 20, y + 6, 14, BLACK, font="simplex", weight=1.5)
+        c.label(
+            f"{int(rng.integers(20, 30))}", x + 20, y + 6, 14, BLACK, font="simplex", weight=1.5
+        )
 
 
 def _frame(c: PlateCanvas, rng: Generator) -> None:
@@ -218,4 +406,12 @@ def _frame(c: PlateCanvas, rng: Generator) -> None:
     c.rect(0, 152 - bottom, 305, bottom, col)
     dealer = _DEALERS[int(rng.integers(0, len(_DEALERS)))]
     text_col: Color = (30, 30, 30) if chrome else (235, 235, 235)
-    c.label(dealer, 152, 152 - bottom + bottom * 0.25, bottom * 0.5, text_col, font="duplex", max_w_mm=240)
+    c.label(
+        dealer,
+        152,
+        152 - bottom + bottom * 0.25,
+        bottom * 0.5,
+        text_col,
+        font="duplex",
+        max_w_mm=240,
+    )

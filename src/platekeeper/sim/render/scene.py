@@ -12,7 +12,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from platekeeper.sim.render.background import RoadGeometry, Sign, draw_backdrop, draw_signs, make_geometry
+from platekeeper.sim.render.background import (
+    RoadGeometry,
+    Sign,
+    draw_backdrop,
+    draw_signs,
+    make_geometry,
+)
 from platekeeper.sim.render.camera import (
     Lighting,
     add_noise,
@@ -32,6 +38,7 @@ from platekeeper.sim.render.compose import (
     vehicle_box,
 )
 from platekeeper.sim.render.plate import plate_size_mm, render_plate, resolve_format
+from platekeeper.sim.render.raster import as_u8
 from platekeeper.sim.render.records import Scene, ScenePlate
 from platekeeper.sim.render.syntax import random_format
 from platekeeper.sim.render.vehicle import KINDS, draw_vehicle, vehicle_shape
@@ -110,7 +117,9 @@ def mount_vehicle(
     """Render the plate and the vehicle of a rig for a frame scale (px per metre
     at the vehicle's depth), lit for ``light``."""
     raster = quantised_scale(frame_scale / 1000.0 * 1.3)
-    plate = render_plate(text, fmt, rng, px_per_mm=raster, two_line=two_line, effects=PlateEffects.random(rng, wear))
+    plate = render_plate(
+        text, fmt, rng, px_per_mm=raster, two_line=two_line, effects=PlateEffects.random(rng, wear)
+    )
     # Bodies are composited at half resolution; draw them at that scale.
     patch = draw_vehicle(rng, rig.shape, frame_scale * 0.5, rig.plate_size_m)
     patch.image = light.apply(patch.image, "body")
@@ -123,7 +132,12 @@ def _pick_kind(rng: Generator) -> str:
 
 
 def _inside(quad: np.ndarray, w: int, h: int, margin: float) -> bool:
-    return bool(quad[:, 0].min() >= margin and quad[:, 1].min() >= margin and quad[:, 0].max() <= w - margin and quad[:, 1].max() <= h - margin)
+    return bool(
+        quad[:, 0].min() >= margin
+        and quad[:, 1].min() >= margin
+        and quad[:, 0].max() <= w - margin
+        and quad[:, 1].max() <= h - margin
+    )
 
 
 def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
@@ -160,30 +174,53 @@ def render_scene(
         got = _place(rng, g, opts, light, fmt.key, text, placed, pw0, pw1)
         if got is None:
             if i < len(plates):
-                raise ValueError("could not fit the requested plates into the frame; use fewer or smaller plates")
+                raise ValueError(
+                    "could not fit the requested plates into the frame; use fewer or smaller plates"
+                )
             continue
         placed.append(got)
     placed.sort(key=lambda item: item.pose.depth, reverse=True)  # far first
     for item in placed:
         if rng.random() < opts.motion_blur:
-            item.blur = float(rng.uniform(1.5, max(2.0, 0.06 * float(np.hypot(*(item.quad[1] - item.quad[0]))))))
-            item.angle = float(rng.normal(90, 15)) if rng.random() < 0.8 else float(rng.normal(0, 10))
+            item.blur = float(
+                rng.uniform(1.5, max(2.0, 0.06 * float(np.hypot(*(item.quad[1] - item.quad[0])))))
+            )
+            item.angle = (
+                float(rng.normal(90, 15)) if rng.random() < 0.8 else float(rng.normal(0, 10))
+            )
     # Signs hidden behind a nearer vehicle go on the half-resolution layer under
     # the vehicles; the rest are drawn sharp at full resolution afterwards.
-    behind = [s for s in backdrop.signs if any(p.pose.depth < s.depth and _overlap(p.vbox, _sign_box(s)) for p in placed)]
+    behind = [
+        s
+        for s in backdrop.signs
+        if any(p.pose.depth < s.depth and _overlap(p.vbox, _sign_box(s)) for p in placed)
+    ]
     clear = [s for s in backdrop.signs if s not in behind]
     half = backdrop.half
     draw_signs(half, behind, light, 0.5)
     for item in placed:
-        composite_body(half, g, item.mounted, item.pose, light, blur_len=item.blur, blur_angle=item.angle)
-    frame = cv2.resize(half, (w, h), interpolation=cv2.INTER_LINEAR)
+        composite_body(
+            half, g, item.mounted, item.pose, light, blur_len=item.blur, blur_angle=item.angle
+        )
+    frame = as_u8(cv2.resize(half, (w, h), interpolation=cv2.INTER_LINEAR))
     draw_signs(frame, clear, light, 1.0)
     truth: list[ScenePlate] = []
     for item in placed:
         m = item.mounted
         quad = composite_plate(frame, g, m, item.pose, blur_len=item.blur, blur_angle=item.angle)
         add_lamps(frame, g, m, item.pose, light)
-        truth.append(ScenePlate(m.plate.text, m.plate.format, m.plate.country, m.plate.two_line, quad, item.vbox, m.patch.kind, m.patch.view))
+        truth.append(
+            ScenePlate(
+                m.plate.text,
+                m.plate.format,
+                m.plate.country,
+                m.plate.two_line,
+                quad,
+                item.vbox,
+                m.patch.kind,
+                m.patch.view,
+            )
+        )
     frame, params, jpeg = finish_frame(frame, rng, light, opts)
     truth.sort(key=lambda p: float(p.quad[:, 0].min()))
     return Scene(frame, tuple(truth), light.mode, params, jpeg)
@@ -212,7 +249,7 @@ def finish_frame(
 
 
 def _sign_box(s: Sign) -> tuple[int, int, int, int]:
-    x, y, w, h = s.box
+    x, y, w, _ = s.box
     return x, y, x + w, s.pole[3]
 
 
@@ -273,7 +310,12 @@ def _place(
 
 
 def _box_of(quad: np.ndarray) -> tuple[int, int, int, int]:
-    return int(quad[:, 0].min()), int(quad[:, 1].min()), int(quad[:, 0].max()) + 1, int(quad[:, 1].max()) + 1
+    return (
+        int(quad[:, 0].min()),
+        int(quad[:, 1].min()),
+        int(quad[:, 0].max()) + 1,
+        int(quad[:, 1].max()) + 1,
+    )
 
 
 def _clashes(

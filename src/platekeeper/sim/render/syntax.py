@@ -25,41 +25,270 @@ import numpy as np
 from platekeeper.sim.render.syntax_base import Generator, PlateFormat, digits, letters, pick
 from platekeeper.sim.render.syntax_uz import uz_formats
 
-
 # Russia: GOST R 50577-2018 type 1. Only the twelve Cyrillic letters that have
 # Latin twins are used; they are written here as their Latin look-alikes.
 RU_LETTERS = "ABEKMHOPCTYX"
 RU_REGIONS = (
     *(f"{i:02d}" for i in range(1, 96)),
-    *("102 113 116 121 123 124 125 126 134 136 138 142 147 150 152 154 159 161 163").split(),
-    *("164 173 174 177 178 186 190 196 197 199 277 299 716 725 750 761 763 774").split(),
-    *("777 790 797 799 977").split(),
+    *[
+        "102",
+        "113",
+        "116",
+        "121",
+        "123",
+        "124",
+        "125",
+        "126",
+        "134",
+        "136",
+        "138",
+        "142",
+        "147",
+        "150",
+        "152",
+        "154",
+        "159",
+        "161",
+        "163",
+    ],
+    *[
+        "164",
+        "173",
+        "174",
+        "177",
+        "178",
+        "186",
+        "190",
+        "196",
+        "197",
+        "199",
+        "277",
+        "299",
+        "716",
+        "725",
+        "750",
+        "761",
+        "763",
+        "774",
+    ],
+    *["777", "790", "797", "799", "977"],
 )
 
 # Kazakhstan 2012 system: regions 01-20 (believed numbering after 2018/2022 changes).
 KZ_REGIONS = tuple(f"{i:02d}" for i in range(1, 21))
 KZ_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 
-SK_DISTRICTS = (
-    "BA BL BB BJ BN BR BS BT CA DK DS DT GA GL HC HE IL KA KE KK KM KN KS LC LE LM LV "
-    "MA MI ML MT NM NO NR NZ PB PD PE PK PN PO PP PT PU RA RK RS RV SA SB SC SE SI SK "
-    "SL SN SO SP SV TN TO TR TS TT TV VK VT ZA ZC ZH ZM ZV"
-).split()
+SK_DISTRICTS = [
+    "BA",
+    "BL",
+    "BB",
+    "BJ",
+    "BN",
+    "BR",
+    "BS",
+    "BT",
+    "CA",
+    "DK",
+    "DS",
+    "DT",
+    "GA",
+    "GL",
+    "HC",
+    "HE",
+    "IL",
+    "KA",
+    "KE",
+    "KK",
+    "KM",
+    "KN",
+    "KS",
+    "LC",
+    "LE",
+    "LM",
+    "LV",
+    "MA",
+    "MI",
+    "ML",
+    "MT",
+    "NM",
+    "NO",
+    "NR",
+    "NZ",
+    "PB",
+    "PD",
+    "PE",
+    "PK",
+    "PN",
+    "PO",
+    "PP",
+    "PT",
+    "PU",
+    "RA",
+    "RK",
+    "RS",
+    "RV",
+    "SA",
+    "SB",
+    "SC",
+    "SE",
+    "SI",
+    "SK",
+    "SL",
+    "SN",
+    "SO",
+    "SP",
+    "SV",
+    "TN",
+    "TO",
+    "TR",
+    "TS",
+    "TT",
+    "TV",
+    "VK",
+    "VT",
+    "ZA",
+    "ZC",
+    "ZH",
+    "ZM",
+    "ZV",
+]
 SK_LETTERS = "ABCDEFGHJKLMNPRSTUVXYZ"
 
 CZ_REGIONS = "ABCEHJKLMPSTUZ"
 
-PL_AREAS = (
-    "WA WB WE WH WI WJ WK WN WT WU WW WX WY KR KK KN KT KBC KCH KMI KNS KOS KRA KWA "
-    "GD GA GS GKA GWE PO PZ PN PK PL PGN LU LB LC LZ DW DJ DL DB SK SG SB SC SY SO SZ "
-    "EL ES EP ER BI BS BL CB CT CG FZ FG NO NE ZS ZK RZ RK RP TK OP OK"
-).split()
+PL_AREAS = [
+    "WA",
+    "WB",
+    "WE",
+    "WH",
+    "WI",
+    "WJ",
+    "WK",
+    "WN",
+    "WT",
+    "WU",
+    "WW",
+    "WX",
+    "WY",
+    "KR",
+    "KK",
+    "KN",
+    "KT",
+    "KBC",
+    "KCH",
+    "KMI",
+    "KNS",
+    "KOS",
+    "KRA",
+    "KWA",
+    "GD",
+    "GA",
+    "GS",
+    "GKA",
+    "GWE",
+    "PO",
+    "PZ",
+    "PN",
+    "PK",
+    "PL",
+    "PGN",
+    "LU",
+    "LB",
+    "LC",
+    "LZ",
+    "DW",
+    "DJ",
+    "DL",
+    "DB",
+    "SK",
+    "SG",
+    "SB",
+    "SC",
+    "SY",
+    "SO",
+    "SZ",
+    "EL",
+    "ES",
+    "EP",
+    "ER",
+    "BI",
+    "BS",
+    "BL",
+    "CB",
+    "CT",
+    "CG",
+    "FZ",
+    "FG",
+    "NO",
+    "NE",
+    "ZS",
+    "ZK",
+    "RZ",
+    "RK",
+    "RP",
+    "TK",
+    "OP",
+    "OK",
+]
 PL_SERIES_LETTERS = "ACEFGHJKLMNPRSTUVWXY"
 
-DE_DISTRICTS = (
-    "B M HH K F S D DO E HB H L DD N BO MS KA MA WI BN AC KI HRO SN PB OS BI GE OB MZ "
-    "HD FR UL A R PF BS WOB GI KS KL LU MG RE RS WN EN ME SU GT HAM HER REC TR SB"
-).split()
+DE_DISTRICTS = [
+    "B",
+    "M",
+    "HH",
+    "K",
+    "F",
+    "S",
+    "D",
+    "DO",
+    "E",
+    "HB",
+    "H",
+    "L",
+    "DD",
+    "N",
+    "BO",
+    "MS",
+    "KA",
+    "MA",
+    "WI",
+    "BN",
+    "AC",
+    "KI",
+    "HRO",
+    "SN",
+    "PB",
+    "OS",
+    "BI",
+    "GE",
+    "OB",
+    "MZ",
+    "HD",
+    "FR",
+    "UL",
+    "A",
+    "R",
+    "PF",
+    "BS",
+    "WOB",
+    "GI",
+    "KS",
+    "KL",
+    "LU",
+    "MG",
+    "RE",
+    "RS",
+    "WN",
+    "EN",
+    "ME",
+    "SU",
+    "GT",
+    "HAM",
+    "HER",
+    "REC",
+    "TR",
+    "SB",
+]
 DE_LETTERS = "ABCDEFGHIJKLMNOPRSTUVWXYZ"
 
 GB_AREA_FIRST = "ABCDEFGHKLMNOPRSVWY"
@@ -70,9 +299,12 @@ BR_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def _ru(rng: Generator) -> str:
-    return letters(rng, RU_LETTERS, 1) + digits(rng, 3, nonzero=True) + letters(
-        rng, RU_LETTERS, 2
-    ) + pick(rng, RU_REGIONS)
+    return (
+        letters(rng, RU_LETTERS, 1)
+        + digits(rng, 3, nonzero=True)
+        + letters(rng, RU_LETTERS, 2)
+        + pick(rng, RU_REGIONS)
+    )
 
 
 def _ru_trailer(rng: Generator) -> str:
@@ -138,10 +370,7 @@ def _br_old(rng: Generator) -> str:
 
 def _br_mercosur(rng: Generator) -> str:
     return (
-        letters(rng, BR_LETTERS, 3)
-        + digits(rng, 1)
-        + letters(rng, BR_LETTERS, 1)
-        + digits(rng, 2)
+        letters(rng, BR_LETTERS, 3) + digits(rng, 1) + letters(rng, BR_LETTERS, 1) + digits(rng, 2)
     )
 
 

@@ -73,7 +73,22 @@ UZ_REGIONS: Final[tuple[tuple[str, int, int, float], ...]] = (
 )
 
 # The main codes named for each region (what most plates on the road carry).
-UZ_MAIN_CODES: Final = ("01", "10", "20", "25", "30", "40", "50", "60", "70", "75", "80", "85", "90", "95")
+UZ_MAIN_CODES: Final = (
+    "01",
+    "10",
+    "20",
+    "25",
+    "30",
+    "40",
+    "50",
+    "60",
+    "70",
+    "75",
+    "80",
+    "85",
+    "90",
+    "95",
+)
 
 _REGION_RE: Final = "(0[1-9]|[1-9][0-9])"
 

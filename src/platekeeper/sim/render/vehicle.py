@@ -69,7 +69,9 @@ def vehicle_shape(rng: Generator, kind: str, view: str) -> VehicleShape:
     w *= float(rng.uniform(0.94, 1.06))
     h *= float(rng.uniform(0.95, 1.05))
     pv = (rear_pv if view == "rear" else front_pv) * float(rng.uniform(0.9, 1.12))
-    pu = 0.0 if kind not in ("truck", "bus") or rng.random() < 0.6 else float(rng.uniform(-0.5, 0.5))
+    pu = (
+        0.0 if kind not in ("truck", "bus") or rng.random() < 0.6 else float(rng.uniform(-0.5, 0.5))
+    )
     return VehicleShape(kind, view, w, h, (pu, pv))
 
 
@@ -105,9 +107,14 @@ def paint(rng: Generator) -> tuple[int, int, int]:
 # Unit quarter-circle offsets for rounded boxes: corner centre + r * this.
 _ARC = np.radians(np.arange(0, 91, 22.5))
 _CORNERS = np.concatenate(
-    [np.stack([np.cos(_ARC + np.radians(a0)), np.sin(_ARC + np.radians(a0))], axis=1) for a0 in (0, 90, 180, 270)]
+    [
+        np.stack([np.cos(_ARC + np.radians(a0)), np.sin(_ARC + np.radians(a0))], axis=1)
+        for a0 in (0, 90, 180, 270)
+    ]
 )
-_CORNER_SIGN = np.repeat(np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]], np.float64), len(_ARC), axis=0)
+_CORNER_SIGN = np.repeat(
+    np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]], np.float64), len(_ARC), axis=0
+)
 
 
 class _Pen:
@@ -118,14 +125,30 @@ class _Pen:
         self.origin = np.array(patch.origin_px, np.float64)
         self.flip = np.array([patch.scale, -patch.scale], np.float64)
 
-    def poly(self, pts: list[tuple[float, float]] | NDArray[np.float64], color: tuple[int, ...], *, solid: bool = True) -> None:
+    def poly(
+        self,
+        pts: list[tuple[float, float]] | NDArray[np.float64],
+        color: tuple[int, ...],
+        *,
+        solid: bool = True,
+    ) -> None:
         px = (self.origin + np.asarray(pts, np.float64) * self.flip) * 8
         poly = [np.round(px).astype(np.int32)]
         cv2.fillPoly(self.img, poly, color, cv2.LINE_AA, shift=3)
         if solid:
             cv2.fillPoly(self.alpha, poly, 255, cv2.LINE_AA, shift=3)
 
-    def box(self, u0: float, v0: float, u1: float, v1: float, color: tuple[int, ...], *, round_m: float = 0.0, solid: bool = True) -> None:
+    def box(
+        self,
+        u0: float,
+        v0: float,
+        u1: float,
+        v1: float,
+        color: tuple[int, ...],
+        *,
+        round_m: float = 0.0,
+        solid: bool = True,
+    ) -> None:
         u0, u1 = min(u0, u1), max(u0, u1)
         v0, v1 = min(v0, v1), max(v0, v1)
         if round_m <= 0:
@@ -141,7 +164,9 @@ def _shade(c: tuple[int, int, int], k: float) -> tuple[int, int, int]:
     return tuple(int(np.clip(v * k, 0, 255)) for v in c)  # type: ignore[return-value]
 
 
-def draw_vehicle(rng: Generator, shape: VehicleShape, scale: float, plate_size_m: tuple[float, float]) -> VehiclePatch:
+def draw_vehicle(
+    rng: Generator, shape: VehicleShape, scale: float, plate_size_m: tuple[float, float]
+) -> VehiclePatch:
     """Draw a vehicle at ``scale`` px/m with a holder for a plate of
     ``plate_size_m`` (width, height) at the shape's plate centre."""
     kind, view, w, h = shape.kind, shape.view, shape.width_m, shape.height_m
@@ -150,10 +175,13 @@ def draw_vehicle(rng: Generator, shape: VehicleShape, scale: float, plate_size_m
     ph = max(8, round((h + 2 * margin) * scale))
     img = np.zeros((ph, pw, 3), np.uint8)
     alpha = np.zeros((ph, pw), np.uint8)
-    patch = VehiclePatch(img, alpha, scale, (pw / 2, ph - margin * scale), kind, view, w, h, shape.plate_centre_m)
+    patch = VehiclePatch(
+        img, alpha, scale, (pw / 2, ph - margin * scale), kind, view, w, h, shape.plate_centre_m
+    )
     pen = _Pen(img, alpha, patch)
     body = paint(rng)
-    glass = tuple(int(v) for v in rng.integers(18, 45, 3))
+    g0, g1, g2 = (int(v) for v in rng.integers(18, 45, 3))
+    glass = (g0, g1, g2)
     hw = w / 2
     # Wheels peeking out below the body.
     for side in (-1, 1):
@@ -165,28 +193,70 @@ def draw_vehicle(rng: Generator, shape: VehicleShape, scale: float, plate_size_m
     # The plate holder: a dark recess a little larger than the plate.
     pwm, phm = plate_size_m
     u, v = patch.plate_centre_m
-    pen.box(u - pwm / 2 - 0.015, v - phm / 2 - 0.015, u + pwm / 2 + 0.015, v + phm / 2 + 0.015, (30, 30, 32), round_m=0.01)
+    pen.box(
+        u - pwm / 2 - 0.015,
+        v - phm / 2 - 0.015,
+        u + pwm / 2 + 0.015,
+        v + phm / 2 + 0.015,
+        (30, 30, 32),
+        round_m=0.01,
+    )
     # Top surfaces catch the sky, lower ones are in shadow.
     prof = np.linspace(1.12, 0.72, ph, dtype=np.float32)[:, None, None]
     np.multiply(img, prof, out=img, casting="unsafe")
     return patch
 
 
-def _car(pen: _Pen, rng: Generator, kind: str, view: str, w: float, h: float, body: tuple[int, int, int], glass: tuple[int, ...], p: VehiclePatch) -> None:
+def _car(
+    pen: _Pen,
+    rng: Generator,
+    kind: str,
+    view: str,
+    w: float,
+    h: float,
+    body: tuple[int, int, int],
+    glass: tuple[int, int, int],
+    p: VehiclePatch,
+) -> None:
     hw = w / 2
     belt = h * (0.56 if kind != "van" else 0.45)
     roof_w = hw * (0.78 if kind != "van" else 0.95)
     # Body below the belt line, cabin (pillars) above it, roof.
     pen.box(-hw, 0.18, hw, belt, body, round_m=0.12)
-    pen.poly([(-hw * 0.96, belt - 0.02), (hw * 0.96, belt - 0.02), (roof_w, h - 0.06), (-roof_w, h - 0.06)], body)
+    pen.poly(
+        [
+            (-hw * 0.96, belt - 0.02),
+            (hw * 0.96, belt - 0.02),
+            (roof_w, h - 0.06),
+            (-roof_w, h - 0.06),
+        ],
+        body,
+    )
     pen.box(-roof_w, h - 0.12, roof_w, h, _shade(body, 1.1), round_m=0.06)
     win_lo = belt + 0.06
     inset = 0.12 if view == "rear" else 0.06
-    pen.poly([(-hw * 0.96 + inset, win_lo), (hw * 0.96 - inset, win_lo), (roof_w - inset * 0.7, h - 0.13), (-roof_w + inset * 0.7, h - 0.13)], glass)
+    pen.poly(
+        [
+            (-hw * 0.96 + inset, win_lo),
+            (hw * 0.96 - inset, win_lo),
+            (roof_w - inset * 0.7, h - 0.13),
+            (-roof_w + inset * 0.7, h - 0.13),
+        ],
+        glass,
+    )
     # A sky reflection across the glass.
     sheen = _shade(glass, 2.2)
     t = float(rng.uniform(0.2, 0.7))
-    pen.poly([(-hw * 0.6, win_lo + 0.02), (-hw * (0.6 - t * 0.5), win_lo + 0.02), (-roof_w * 0.2, h - 0.15), (-roof_w * 0.45, h - 0.15)], sheen, solid=False)
+    pen.poly(
+        [
+            (-hw * 0.6, win_lo + 0.02),
+            (-hw * (0.6 - t * 0.5), win_lo + 0.02),
+            (-roof_w * 0.2, h - 0.15),
+            (-roof_w * 0.45, h - 0.15),
+        ],
+        sheen,
+        solid=False,
+    )
     bumper_col = _shade(body, 0.85) if rng.random() < 0.6 else (35, 35, 36)
     pen.box(-hw * 1.01, 0.2, hw * 1.01, 0.45, bumper_col, round_m=0.08)
     if view == "rear":
@@ -194,24 +264,51 @@ def _car(pen: _Pen, rng: Generator, kind: str, view: str, w: float, h: float, bo
             u0, u1 = side * (hw - 0.03), side * (hw - 0.4)
             lamp_v0 = belt - 0.22
             pen.box(min(u0, u1), lamp_v0, max(u0, u1), belt - 0.04, (30, 30, 170), round_m=0.04)
-            pen.box(min(u0, u1) + 0.05, lamp_v0 + 0.03, max(u0, u1) - 0.22 if side > 0 else max(u0, u1) - 0.05, lamp_v0 + 0.08, (170, 170, 175))
+            pen.box(
+                min(u0, u1) + 0.05,
+                lamp_v0 + 0.03,
+                max(u0, u1) - 0.22 if side > 0 else max(u0, u1) - 0.05,
+                lamp_v0 + 0.08,
+                (170, 170, 175),
+            )
             p.lamps.append((side * (hw - 0.2), belt - 0.13, 0.12, (40, 40, 255)))
         pen.box(-0.09, belt - 0.1, 0.09, belt - 0.04, (190, 190, 195), round_m=0.03)
         if rng.random() < 0.8:
             # Model name on the boot lid: text that is not a plate.
             x, y = p.to_px(hw * 0.35, belt - 0.05)
-            stroke_text(pen.img, word(rng), x, y, 0.045 * p.scale, (200, 200, 205), CONDENSED, max_w=0.45 * p.scale)
+            stroke_text(
+                pen.img,
+                word(rng),
+                x,
+                y,
+                0.045 * p.scale,
+                (200, 200, 205),
+                CONDENSED,
+                max_w=0.45 * p.scale,
+            )
     else:
         grille = (28, 28, 30)
         pen.box(-hw * 0.55, 0.42, hw * 0.55, belt - 0.1, grille, round_m=0.05)
         for side in (-1, 1):
             u0, u1 = side * (hw - 0.05), side * (hw - 0.45)
-            pen.box(min(u0, u1), belt - 0.2, max(u0, u1), belt - 0.05, (200, 205, 210), round_m=0.05)
+            pen.box(
+                min(u0, u1), belt - 0.2, max(u0, u1), belt - 0.05, (200, 205, 210), round_m=0.05
+            )
             p.lamps.append((side * (hw - 0.25), belt - 0.12, 0.14, (235, 245, 255)))
         pen.box(-0.1, belt - 0.16, 0.1, belt - 0.1, (200, 200, 205), round_m=0.03)
 
 
-def _big(pen: _Pen, rng: Generator, kind: str, view: str, w: float, h: float, body: tuple[int, int, int], glass: tuple[int, ...], p: VehiclePatch) -> None:
+def _big(
+    pen: _Pen,
+    rng: Generator,
+    kind: str,
+    view: str,
+    w: float,
+    h: float,
+    body: tuple[int, int, int],
+    glass: tuple[int, int, int],
+    p: VehiclePatch,
+) -> None:
     hw = w / 2
     if view == "front":
         pen.box(-hw, 0.3, hw, h, body, round_m=0.1)
@@ -219,13 +316,23 @@ def _big(pen: _Pen, rng: Generator, kind: str, view: str, w: float, h: float, bo
         pen.box(-hw * 0.6, 0.75, hw * 0.6, h * 0.42, (40, 40, 42), round_m=0.05)
         pen.box(-hw, 0.3, hw, 0.7, (45, 45, 48), round_m=0.05)
         for side in (-1, 1):
-            pen.box(side * (hw - 0.1) - 0.15, 0.8, side * (hw - 0.1) + 0.15, 1.0, (210, 215, 220), round_m=0.05)
+            pen.box(
+                side * (hw - 0.1) - 0.15,
+                0.8,
+                side * (hw - 0.1) + 0.15,
+                1.0,
+                (210, 215, 220),
+                round_m=0.05,
+            )
             p.lamps.append((side * (hw - 0.1), 0.9, 0.16, (235, 245, 255)))
         if kind == "bus":
             x, y = p.to_px(-hw * 0.8, h * 0.97)
-            stroke_text(pen.img, f"{rng.integers(1, 160)}", x, y, 0.22 * p.scale, (0, 200, 255), DIN)
+            stroke_text(
+                pen.img, f"{rng.integers(1, 160)}", x, y, 0.22 * p.scale, (0, 200, 255), DIN
+            )
         return
-    box = body if kind == "bus" or rng.random() < 0.5 else tuple(int(v) for v in rng.integers(150, 245, 3))
+    b0, b1, b2 = (int(v) for v in rng.integers(150, 245, 3))
+    box = body if kind == "bus" or rng.random() < 0.5 else (b0, b1, b2)
     pen.box(-hw, 0.45, hw, h, box, round_m=0.04)
     if kind == "truck":
         # Two doors, hinges and a company name with a phone number.
@@ -236,15 +343,35 @@ def _big(pen: _Pen, rng: Generator, kind: str, view: str, w: float, h: float, bo
         ink = (20, 20, 20) if sum(box) > 380 else (240, 240, 240)
         if rng.random() < 0.8:
             x, y = p.to_px(-hw * 0.85, h * 0.8)
-            stroke_text(pen.img, word(rng), x, y, 0.28 * p.scale, ink, DIN, max_w=w * 0.85 * p.scale)
+            stroke_text(
+                pen.img, word(rng), x, y, 0.28 * p.scale, ink, DIN, max_w=w * 0.85 * p.scale
+            )
             x, y = p.to_px(-hw * 0.85, h * 0.55)
-            stroke_text(pen.img, phone(rng).replace("+", ""), x, y, 0.16 * p.scale, ink, CONDENSED, max_w=w * 0.85 * p.scale)
+            stroke_text(
+                pen.img,
+                phone(rng).replace("+", ""),
+                x,
+                y,
+                0.16 * p.scale,
+                ink,
+                CONDENSED,
+                max_w=w * 0.85 * p.scale,
+            )
         pen.box(-hw * 0.95, 0.35, hw * 0.95, 0.45, (40, 40, 40))
     else:
         pen.box(-hw * 0.9, h * 0.62, hw * 0.9, h * 0.9, glass, round_m=0.06)
         pen.box(-hw * 0.8, 0.7, hw * 0.8, h * 0.5, _shade(box, 0.7), round_m=0.04)
         x, y = p.to_px(-hw * 0.7, h * 0.58)
-        stroke_text(pen.img, word(rng), x, y, 0.14 * p.scale, (240, 240, 240), DIN, max_w=w * 0.7 * p.scale)
+        stroke_text(
+            pen.img, word(rng), x, y, 0.14 * p.scale, (240, 240, 240), DIN, max_w=w * 0.7 * p.scale
+        )
     for side in (-1, 1):
-        pen.box(side * (hw - 0.05) - 0.12, 0.55, side * (hw - 0.05) + 0.12, 0.8, (30, 30, 170), round_m=0.03)
+        pen.box(
+            side * (hw - 0.05) - 0.12,
+            0.55,
+            side * (hw - 0.05) + 0.12,
+            0.8,
+            (30, 30, 170),
+            round_m=0.03,
+        )
         p.lamps.append((side * (hw - 0.05), 0.68, 0.12, (40, 40, 255)))

@@ -24,10 +24,26 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from platekeeper.sim.render.background import Backdrop, RoadGeometry, Sign, draw_backdrop, draw_signs, make_geometry
+from platekeeper.sim.render.background import (
+    Backdrop,
+    RoadGeometry,
+    Sign,
+    draw_backdrop,
+    draw_signs,
+    make_geometry,
+)
 from platekeeper.sim.render.camera import Lighting, make_lighting
-from platekeeper.sim.render.compose import Mounted, Pose, add_lamps, composite_body, composite_plate, plate_quad, vehicle_box
+from platekeeper.sim.render.compose import (
+    Mounted,
+    Pose,
+    add_lamps,
+    composite_body,
+    composite_plate,
+    plate_quad,
+    vehicle_box,
+)
 from platekeeper.sim.render.plate import resolve_format
+from platekeeper.sim.render.raster import as_u8
 from platekeeper.sim.render.records import Quad
 from platekeeper.sim.render.scene import SceneOptions, finish_frame, make_rig, mount_vehicle
 from platekeeper.sim.render.syntax import random_format
@@ -61,7 +77,11 @@ class VideoOptions:
     clutter: bool = True
 
     def __post_init__(self) -> None:
-        if not (64 <= self.width <= 4096 and 64 <= self.height <= 4096) or self.width % 2 or self.height % 2:
+        if (
+            not (64 <= self.width <= 4096 and 64 <= self.height <= 4096)
+            or self.width % 2
+            or self.height % 2
+        ):
             raise ValueError("video size must be even and between 64 and 4096 pixels a side")
         if not 1.0 <= self.fps <= 120.0:
             raise ValueError("fps must be between 1 and 120")
@@ -152,15 +172,19 @@ def _scaled(m: Mounted, k: float) -> Mounted:
     size = (max(2, round(w * k)), max(2, round(h * k)))
     patch = dataclasses.replace(
         p,
-        image=cv2.resize(p.image, size, interpolation=cv2.INTER_AREA),
-        alpha=cv2.resize(p.alpha, size, interpolation=cv2.INTER_AREA),
+        image=as_u8(cv2.resize(p.image, size, interpolation=cv2.INTER_AREA)),
+        alpha=as_u8(cv2.resize(p.alpha, size, interpolation=cv2.INTER_AREA)),
         scale=p.scale * size[0] / w,
         origin_px=(p.origin_px[0] * size[0] / w, p.origin_px[1] * size[1] / h),
     )
     ph, pw = m.plate_image.shape[:2]
     psize = (max(2, round(pw * k)), max(2, round(ph * k)))
-    plate = dataclasses.replace(m.plate, mask=cv2.resize(m.plate.mask, psize, interpolation=cv2.INTER_AREA))
-    return Mounted(m.rig, patch, plate, cv2.resize(m.plate_image, psize, interpolation=cv2.INTER_AREA))
+    plate = dataclasses.replace(
+        m.plate, mask=as_u8(cv2.resize(m.plate.mask, psize, interpolation=cv2.INTER_AREA))
+    )
+    return Mounted(
+        m.rig, patch, plate, as_u8(cv2.resize(m.plate_image, psize, interpolation=cv2.INTER_AREA))
+    )
 
 
 def _level(actor: _Actor, scale: float) -> Mounted:
@@ -172,7 +196,9 @@ def _level(actor: _Actor, scale: float) -> Mounted:
     return best
 
 
-def _cast(rng: Generator, g: RoadGeometry, opts: VideoOptions, light: Lighting, s_lo: float, s_hi: float) -> list[_Actor]:
+def _cast(
+    rng: Generator, g: RoadGeometry, opts: VideoOptions, light: Lighting, s_lo: float, s_hi: float
+) -> list[_Actor]:
     """Vehicles, their plates and their schedule through the view."""
     duration = opts.frame_count / opts.fps
     lanes = g.lanes_left + g.lanes_right
@@ -190,7 +216,11 @@ def _cast(rng: Generator, g: RoadGeometry, opts: VideoOptions, light: Lighting, 
         travel = (z_far - z_near) / speed
         lane = int(rng.integers(0, lanes))
         # Spread arrivals over the clip; one vehicle per lane at a time.
-        start = max(lane_free[lane], (i / max(1, opts.vehicles)) * max(0.0, duration - travel * 0.8) + float(rng.uniform(0, 0.5)))
+        start = max(
+            lane_free[lane],
+            (i / max(1, opts.vehicles)) * max(0.0, duration - travel * 0.8)
+            + float(rng.uniform(0, 0.5)),
+        )
         lane_free[lane] = start + travel * 0.6
         frame_scale = s_hi * 1.25 * rig.plate_size_m[0] / 0.52 * 1.0
         full = mount_vehicle(rng, rig, fmt.key, text, two_line, frame_scale, light, 0.4)
@@ -219,7 +249,9 @@ def _cast(rng: Generator, g: RoadGeometry, opts: VideoOptions, light: Lighting, 
     return actors
 
 
-def _prepare(rng: Generator, opts: VideoOptions) -> tuple[RoadGeometry, Lighting, Backdrop, list[_Actor]]:
+def _prepare(
+    rng: Generator, opts: VideoOptions
+) -> tuple[RoadGeometry, Lighting, Backdrop, list[_Actor]]:
     light = make_lighting(rng, opts.lighting)
     pw0, pw1 = opts.plate_width_px or (opts.width * 0.035, opts.width * 0.14)
     s_lo, s_hi = pw0 / 0.52, pw1 / 0.52
@@ -231,93 +263,133 @@ def _prepare(rng: Generator, opts: VideoOptions) -> tuple[RoadGeometry, Lighting
     return g, light, backdrop, actors
 
 
-def iter_video(seed: int, options: VideoOptions | None = None) -> tuple[VideoTruth, Iterator[Image]]:
+def iter_video(
+    seed: int, options: VideoOptions | None = None
+) -> tuple[VideoTruth, Iterator[Image]]:
     """The ground truth and an iterator over the frames (BGR uint8) of the
     video for ``seed``; nothing is encoded."""
     opts = options or VideoOptions()
     rng = np.random.default_rng(seed)
     g, light, backdrop, actors = _prepare(rng, opts)
     frame_seed = int(rng.integers(0, 2**63))
-    scene_opts = SceneOptions(width=opts.width, height=opts.height, noise=opts.noise, defocus=0.0, jpeg_quality=None)
-    points: list[list[TrackPoint]] = [[] for _ in actors]
-    poses: list[list[tuple[int, Pose] | None]] = [[] for _ in actors]
     n = opts.frame_count
+    schedule: list[list[tuple[int, Pose]]] = []
     for f in range(n):
         t = f / opts.fps
         active = []
         for i, a in enumerate(actors):
             z = a.depth(t)
-            if z is None:
-                poses[i].append(None)
-                continue
-            pose = Pose(a.lateral, z, a.yaw, a.pitch, a.roll)
-            poses[i].append((f, pose))
-            active.append((i, pose))
+            if z is not None:
+                active.append((i, Pose(a.lateral, z, a.yaw, a.pitch, a.roll)))
+        active.sort(key=lambda item: item[1].depth, reverse=True)  # far first
+        schedule.append(active)
+    truth = VideoTruth(
+        opts.width, opts.height, opts.fps, n, light.mode, _tracks(g, opts, actors, schedule)
+    )
+    return truth, _frames(g, light, backdrop, actors, schedule, opts, frame_seed)
+
+
+def _tracks(
+    g: RoadGeometry,
+    opts: VideoOptions,
+    actors: list[_Actor],
+    schedule: list[list[tuple[int, Pose]]],
+) -> tuple[VehicleTrack, ...]:
+    """Per vehicle, where its plate is in each frame it is on the road."""
+    points: list[list[TrackPoint]] = [[] for _ in actors]
+    for f, active in enumerate(schedule):
         boxes = {i: vehicle_box(g, actors[i].levels[0][1].rig, p) for i, p in active}
         for i, pose in active:
-            rig = actors[i].levels[0][1].rig
-            quad = plate_quad(g, rig, pose)
-            inside = bool(quad[:, 0].min() >= 0 and quad[:, 1].min() >= 0 and quad[:, 0].max() <= g.width and quad[:, 1].max() <= g.height)
-            x0, y0, x1, y1 = quad[:, 0].min(), quad[:, 1].min(), quad[:, 0].max(), quad[:, 1].max()
+            quad = plate_quad(g, actors[i].levels[0][1].rig, pose)
+            x0, y0 = float(quad[:, 0].min()), float(quad[:, 1].min())
+            x1, y1 = float(quad[:, 0].max()), float(quad[:, 1].max())
+            inside = x0 >= 0 and y0 >= 0 and x1 <= g.width and y1 <= g.height
             hidden = any(
-                pj.depth < pose.depth and boxes[j][0] < x1 and x0 < boxes[j][2] and boxes[j][1] < y1 and y0 < boxes[j][3]
+                pj.depth < pose.depth
+                and boxes[j][0] < x1
+                and x0 < boxes[j][2]
+                and boxes[j][1] < y1
+                and y0 < boxes[j][3]
                 for j, pj in active
                 if j != i
             )
-            width = float(np.hypot(*(quad[1] - quad[0])))
             visible = inside and not hidden
-            points[i].append(TrackPoint(f, quad, boxes[i], visible, visible and width >= opts.readable_px))
+            width = float(np.hypot(*(quad[1] - quad[0])))
+            points[i].append(
+                TrackPoint(f, quad, boxes[i], visible, visible and width >= opts.readable_px)
+            )
     tracks = []
     for a, pts in zip(actors, points, strict=True):
         m = a.levels[0][1]
-        tracks.append(VehicleTrack(m.plate.text, m.plate.format, m.plate.country, m.plate.two_line, m.patch.kind, m.patch.view, tuple(pts)))
-    truth = VideoTruth(opts.width, opts.height, opts.fps, n, light.mode, tuple(tracks))
-
-    def frames() -> Iterator[Image]:
-        frng = np.random.default_rng(frame_seed)
-        prev: dict[int, NDArray[np.float32]] = {}
-        for f in range(n):
-            active = [(i, p[f][1]) for i, p in enumerate(poses) if p[f] is not None]  # type: ignore[index]
-            active.sort(key=lambda item: item[1].depth, reverse=True)
-            half = backdrop.half.copy()
-            behind, clear = _split_signs(backdrop.signs, g, actors, active)
-            draw_signs(half, behind, light, 0.5)
-            blur: dict[int, tuple[float, float]] = {}
-            for i, pose in active:
-                quad = plate_quad(g, actors[i].levels[0][1].rig, pose)
-                centre = quad.mean(axis=0)
-                if i in prev:
-                    d = centre - prev[i]
-                    # The shutter is open for about a third of the frame time.
-                    blur[i] = (float(np.hypot(*d)) * 0.35, float(np.degrees(np.arctan2(d[1], d[0]))))
-                prev[i] = centre
-                scale = float(np.hypot(*(quad[1] - quad[0]))) / actors[i].levels[0][1].rig.plate_size_m[0]
-                m = _level(actors[i], scale)
-                bl, ang = blur.get(i, (0.0, 90.0))
-                composite_body(half, g, m, pose, light, blur_len=bl, blur_angle=ang)
-            frame = cv2.resize(half, (g.width, g.height), interpolation=cv2.INTER_LINEAR)
-            draw_signs(frame, clear, light, 1.0)
-            for i, pose in active:
-                quad = plate_quad(g, actors[i].levels[0][1].rig, pose)
-                scale = float(np.hypot(*(quad[1] - quad[0]))) / actors[i].levels[0][1].rig.plate_size_m[0]
-                m = _level(actors[i], scale)
-                bl, ang = blur.get(i, (0.0, 90.0))
-                composite_plate(frame, g, m, pose, blur_len=bl, blur_angle=ang)
-                add_lamps(frame, g, m, pose, light)
-            out, _, _ = finish_frame(frame, frng, light, scene_opts)
-            yield out
-
-    return truth, frames()
+        tracks.append(
+            VehicleTrack(
+                m.plate.text,
+                m.plate.format,
+                m.plate.country,
+                m.plate.two_line,
+                m.patch.kind,
+                m.patch.view,
+                tuple(pts),
+            )
+        )
+    return tuple(tracks)
 
 
-def _split_signs(signs: list[Sign], g: RoadGeometry, actors: list[_Actor], active: list[tuple[int, Pose]]) -> tuple[list[Sign], list[Sign]]:
+def _frames(
+    g: RoadGeometry,
+    light: Lighting,
+    backdrop: Backdrop,
+    actors: list[_Actor],
+    schedule: list[list[tuple[int, Pose]]],
+    opts: VideoOptions,
+    seed: int,
+) -> Iterator[Image]:
+    """Render the frames one by one."""
+    frng = np.random.default_rng(seed)
+    scene_opts = SceneOptions(
+        width=opts.width, height=opts.height, noise=opts.noise, defocus=0.0, jpeg_quality=None
+    )
+    prev: dict[int, NDArray[np.float32]] = {}
+    for active in schedule:
+        half = backdrop.half.copy()
+        behind, clear = _split_signs(backdrop.signs, g, actors, active)
+        draw_signs(half, behind, light, 0.5)
+        drawn: list[tuple[Mounted, Pose, float, float]] = []
+        for i, pose in active:
+            rig = actors[i].levels[0][1].rig
+            quad = plate_quad(g, rig, pose)
+            centre = quad.mean(axis=0)
+            blur, angle = 0.0, 90.0
+            if i in prev:
+                d = centre - prev[i]
+                # The shutter is open for about a third of the frame time.
+                blur, angle = float(np.hypot(*d)) * 0.35, float(np.degrees(np.arctan2(d[1], d[0])))
+            prev[i] = centre
+            m = _level(actors[i], float(np.hypot(*(quad[1] - quad[0]))) / rig.plate_size_m[0])
+            composite_body(half, g, m, pose, light, blur_len=blur, blur_angle=angle)
+            drawn.append((m, pose, blur, angle))
+        frame = as_u8(cv2.resize(half, (g.width, g.height), interpolation=cv2.INTER_LINEAR))
+        draw_signs(frame, clear, light, 1.0)
+        for m, pose, blur, angle in drawn:
+            composite_plate(frame, g, m, pose, blur_len=blur, blur_angle=angle)
+            add_lamps(frame, g, m, pose, light)
+        out, _, _ = finish_frame(frame, frng, light, scene_opts)
+        yield out
+
+
+def _split_signs(
+    signs: list[Sign], g: RoadGeometry, actors: list[_Actor], active: list[tuple[int, Pose]]
+) -> tuple[list[Sign], list[Sign]]:
     """Signs hidden behind a vehicle in this frame, and the rest."""
     boxes = [(pose.depth, vehicle_box(g, actors[i].levels[0][1].rig, pose)) for i, pose in active]
     behind, clear = [], []
     for s in signs:
         x, y, w, _ = s.box
         sb = (x, y, x + w, s.pole[3])
-        if any(d < s.depth and b[0] < sb[2] and sb[0] < b[2] and b[1] < sb[3] and sb[1] < b[3] for d, b in boxes):
+        if any(
+            d < s.depth and b[0] < sb[2] and sb[0] < b[2] and b[1] < sb[3] and sb[1] < b[3]
+            for d, b in boxes
+        ):
             behind.append(s)
         else:
             clear.append(s)

@@ -5,14 +5,13 @@ before it is placed in a scene or cropped."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from functools import lru_cache
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from platekeeper.sim.render.raster import fill
+from platekeeper.sim.render.raster import as_f32, fill
 
 Generator = np.random.Generator
 
@@ -57,7 +56,7 @@ def _smooth_noise(rng: Generator, h: int, w: int, cells: int) -> NDArray[np.floa
     """Blotchy noise in 0..1 with about ``cells`` features across the width."""
     gh = max(2, round(cells * h / max(w, 1)))
     grid = rng.random((gh, cells), dtype=np.float32)
-    return cv2.resize(grid, (w, h), interpolation=cv2.INTER_CUBIC)
+    return as_f32(cv2.resize(grid, (w, h), interpolation=cv2.INTER_CUBIC))
 
 
 @lru_cache(maxsize=1)
@@ -65,14 +64,18 @@ def _grain_field() -> NDArray[np.float32]:
     """Fixed fine grain (unit variance) that plates take windows of."""
     cv2.setRNGSeed(0x6A1)
     field = np.empty((512, 1024), np.float32)
-    cv2.randn(field, 0.0, 1.0)
-    field = cv2.GaussianBlur(field, (0, 0), 0.6)
+    cv2.randn(field, np.zeros(1), np.ones(1))
+    field = as_f32(cv2.GaussianBlur(field, (0, 0), 0.6))
     field /= max(float(field.std()), 1e-6)
     field.setflags(write=False)
     return field
 
 
-def _towards(img: NDArray[np.float32], target: NDArray[np.float32] | tuple[float, float, float], amount: NDArray[np.float32]) -> None:
+def _towards(
+    img: NDArray[np.float32],
+    target: NDArray[np.float32] | tuple[float, float, float],
+    amount: NDArray[np.float32],
+) -> None:
     """img <- img + (target - img) * amount, per pixel, in place."""
     if isinstance(target, tuple):
         solid = np.empty_like(img)
@@ -87,6 +90,44 @@ def _gain(img: NDArray[np.float32], gain: NDArray[np.float32]) -> None:
     cv2.multiply(img, cv2.merge([gain, gain, gain]), dst=img)
 
 
+def _scratch(img: NDArray[np.float32], rng: Generator, px_per_mm: float) -> None:
+    """A thin light or dark line across the plate."""
+    h, w = img.shape[:2]
+    x0, y0 = rng.uniform(0, w), rng.uniform(0, h)
+    length = rng.uniform(0.1, 0.5) * w
+    ang = rng.uniform(-0.5, 0.5)
+    x1, y1 = x0 + np.cos(ang) * length, y0 + np.sin(ang) * length
+    val = float(rng.choice([200.0, 60.0]))
+    layer = np.zeros((h, w), np.float32)
+    width = max(1, round(0.4 * px_per_mm))
+    cv2.line(
+        layer,
+        (int(x0), int(y0)),
+        (int(x1), int(y1)),
+        float(rng.uniform(0.2, 0.5)),
+        width,
+        cv2.LINE_AA,
+    )
+    _towards(img, (val, val, val), layer)
+
+
+def _shadow(img: NDArray[np.float32], rng: Generator, strength: float, px_per_mm: float) -> None:
+    """A straight-edged shadow cast by the bumper, boot lid or plate frame."""
+    h, w = img.shape[:2]
+    mask = np.zeros((h, w), np.float32)
+    y_edge = rng.uniform(0.1, 0.6) * h
+    slope = rng.uniform(-0.3, 0.3) * h
+    pts = np.array([[0, 0], [w, 0], [w, y_edge + slope], [0, y_edge - slope]], np.int32)
+    if rng.random() < 0.5:
+        pts = np.array(
+            [[0, 0], [rng.uniform(0.1, 0.5) * w, 0], [rng.uniform(0.05, 0.4) * w, h], [0, h]],
+            np.int32,
+        )
+    cv2.fillPoly(mask, [pts], 1.0)
+    mask = as_f32(cv2.GaussianBlur(mask, (0, 0), max(1.0, 2.0 * px_per_mm)))
+    _gain(img, 1.0 - strength * 0.7 * mask)
+
+
 def apply_effects(
     img: NDArray[np.float32],
     ink: NDArray[np.float32],
@@ -99,7 +140,7 @@ def apply_effects(
     if fx.wear > 0:
         # Worn print: the ink thins in patches towards the sheet colour.
         patches = np.clip((_smooth_noise(rng, h, w, 10) - (1 - fx.wear)) * 3, 0, 1)
-        sheet = cv2.dilate(img, np.ones((5, 5), np.uint8))
+        sheet = as_f32(cv2.dilate(img, np.ones((5, 5), np.uint8)))
         _towards(img, sheet, ink * patches * 0.7)
     if fx.dirt > 0:
         blot = _smooth_noise(rng, h, w, 14) * _smooth_noise(rng, h, w, 4)
@@ -108,14 +149,7 @@ def apply_effects(
         grime = tuple(float(v) for v in rng.uniform([40, 55, 70], [80, 95, 110]))
         _towards(img, grime, np.minimum(blot * ramp * (fx.dirt * 1.6), 0.85))  # type: ignore[arg-type]
     for _ in range(fx.scratches):
-        x0, y0 = rng.uniform(0, w), rng.uniform(0, h)
-        length = rng.uniform(0.1, 0.5) * w
-        ang = rng.uniform(-0.5, 0.5)
-        x1, y1 = x0 + np.cos(ang) * length, y0 + np.sin(ang) * length
-        val = float(rng.choice([200.0, 60.0]))
-        layer = np.zeros((h, w), np.float32)
-        cv2.line(layer, (int(x0), int(y0)), (int(x1), int(y1)), float(rng.uniform(0.2, 0.5)), max(1, round(0.4 * px_per_mm)), cv2.LINE_AA)
-        _towards(img, (val, val, val), layer)
+        _scratch(img, rng, px_per_mm)
     if fx.light_gradient > 0:
         ang = rng.uniform(0, 2 * np.pi)
         k = fx.light_gradient * 0.35
@@ -123,16 +157,7 @@ def apply_effects(
         ramp = 1.0 + k * (np.cos(ang) * corners + np.sin(ang) * 0.5 * corners.T)
         _gain(img, cv2.resize(ramp.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR))
     if fx.shadow > 0:
-        # A straight-edged shadow cast by the bumper, boot lid or plate frame.
-        mask = np.zeros((h, w), np.float32)
-        y_edge = rng.uniform(0.1, 0.6) * h
-        slope = rng.uniform(-0.3, 0.3) * h
-        pts = np.array([[0, 0], [w, 0], [w, y_edge + slope], [0, y_edge - slope]], np.int32)
-        if rng.random() < 0.5:
-            pts = np.array([[0, 0], [rng.uniform(0.1, 0.5) * w, 0], [rng.uniform(0.05, 0.4) * w, h], [0, h]], np.int32)
-        cv2.fillPoly(mask, [pts], 1.0)
-        mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, 2.0 * px_per_mm))
-        _gain(img, 1.0 - fx.shadow * 0.7 * mask)
+        _shadow(img, rng, fx.shadow, px_per_mm)
     if fx.gloss > 0:
         # A soft specular band from a reflected sky or lamp, built coarse.
         gh, gw = max(2, h // 4), max(2, w // 4)
@@ -147,7 +172,7 @@ def apply_effects(
         oy, ox = int(rng.integers(0, max(1, 512 - h))), int(rng.integers(0, max(1, 1024 - w)))
         g = field[oy : oy + h, ox : ox + w]
         if g.shape != (h, w):
-            g = cv2.resize(field, (w, h))
+            g = as_f32(cv2.resize(field, (w, h)))
         g = g * np.float32(fx.grain * 6.0)
         cv2.add(img, cv2.merge([g, g, g]), dst=img)
     return img
