@@ -155,8 +155,9 @@ def _noise_field(h: int, w: int) -> Image:
     return out
 
 
-def add_noise(img: Image, rng: Generator, sigma: float) -> Image:
-    """Sensor noise of about ``sigma`` grey levels."""
+def add_noise(img: Image, rng: Generator, sigma: float, *, mono: bool = False) -> Image:
+    """Sensor noise of about ``sigma`` grey levels (``mono``: the same in every
+    channel, as on a monochrome infrared sensor)."""
     if sigma <= 0:
         return img
     h, w = img.shape[:2]
@@ -165,6 +166,8 @@ def add_noise(img: Image, rng: Generator, sigma: float) -> Image:
     fh, fw = field.shape[:2]
     oy, ox = int(rng.integers(0, fh - h + 1)), int(rng.integers(0, fw - w + 1))
     window = field[oy : oy + h, ox : ox + w]
+    if mono:
+        window = as_u8(cv2.cvtColor(np.ascontiguousarray(window[..., 1]), cv2.COLOR_GRAY2BGR))
     a = sigma / 32.0
     return as_u8(cv2.addWeighted(img, 1.0, window, a, -128.0 * a))
 

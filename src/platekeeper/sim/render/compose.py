@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from platekeeper.sim.render.background import RoadGeometry
 from platekeeper.sim.render.camera import Lighting, motion_blur
 from platekeeper.sim.render.raster import as_u8
-from platekeeper.sim.render.records import PlateImage, Quad
+from platekeeper.sim.render.records import CharBox, PlateImage, Quad
 from platekeeper.sim.render.vehicle import VehiclePatch, VehicleShape
 
 Image = NDArray[np.uint8]
@@ -264,3 +264,31 @@ def add_lamps(frame: Image, g: RoadGeometry, m: Mounted, pose: Pose, light: Ligh
         add = cv2.multiply(cv2.cvtColor(glow, cv2.COLOR_GRAY2BGR), np.array([*gain, 0.0]))
         region = frame[ya:yb, xa:xb]
         region[:] = cv2.add(region, add)
+
+
+def map_boxes(chars: tuple[CharBox, ...], hmat: NDArray[np.float64]) -> tuple[CharBox, ...]:
+    """Character boxes carried through a homography (axis-aligned hulls)."""
+    if not chars:
+        return ()
+    b = np.array([c.box for c in chars], np.float64) - 0.5
+    corners = np.stack([b[:, [0, 1]], b[:, [2, 1]], b[:, [2, 3]], b[:, [0, 3]]], axis=1).reshape(
+        1, -1, 2
+    )
+    out = cv2.perspectiveTransform(corners, hmat)[0].reshape(-1, 4, 2) + 0.5
+    lo, hi = out.min(axis=1), out.max(axis=1)
+    return tuple(
+        CharBox(
+            c.char, (float(lo[i, 0]), float(lo[i, 1]), float(hi[i, 0]), float(hi[i, 1])), c.line
+        )
+        for i, c in enumerate(chars)
+    )
+
+
+def plate_chars(m: Mounted, quad: Quad) -> tuple[CharBox, ...]:
+    """The plate's character boxes in frame pixels for a plate drawn on ``quad``."""
+    h, w = m.plate_image.shape[:2]
+    hmat = cv2.getPerspectiveTransform(
+        _raster_corners(w, h), np.asarray(quad, np.float32) - np.float32(0.5)
+    )
+    scale = np.diag([w / m.plate.image.shape[1], h / m.plate.image.shape[0], 1.0])
+    return map_boxes(m.plate.chars, np.asarray(hmat, np.float64) @ scale)

@@ -13,9 +13,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from platekeeper.sim.render.camera import add_noise, jpeg_roundtrip, make_lighting, motion_blur
+from platekeeper.sim.render.compose import map_boxes
 from platekeeper.sim.render.plate import plate_size_mm, render_plate, resolve_format
 from platekeeper.sim.render.raster import as_u8, vertical_gradient
-from platekeeper.sim.render.records import CharBox, PlateCrop
+from platekeeper.sim.render.records import PlateCrop
 from platekeeper.sim.render.scene import quantised_scale
 from platekeeper.sim.render.syntax import random_format
 from platekeeper.sim.render.vehicle import paint
@@ -171,22 +172,4 @@ def render_plate_crop(
         two_line,
         quad.astype(np.float32),
         map_boxes(plate.chars, np.asarray(hmat, np.float64)),
-    )
-
-
-def map_boxes(chars: tuple[CharBox, ...], hmat: NDArray[np.float64]) -> tuple[CharBox, ...]:
-    """Character boxes carried through a homography (axis-aligned hulls)."""
-    if not chars:
-        return ()
-    b = np.array([c.box for c in chars], np.float64) - 0.5
-    corners = np.stack([b[:, [0, 1]], b[:, [2, 1]], b[:, [2, 3]], b[:, [0, 3]]], axis=1).reshape(
-        1, -1, 2
-    )
-    out = cv2.perspectiveTransform(corners, hmat)[0].reshape(-1, 4, 2) + 0.5
-    lo, hi = out.min(axis=1), out.max(axis=1)
-    return tuple(
-        CharBox(
-            c.char, (float(lo[i, 0]), float(lo[i, 1]), float(hi[i, 0]), float(hi[i, 1])), c.line
-        )
-        for i, c in enumerate(chars)
     )

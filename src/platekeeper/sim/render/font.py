@@ -49,10 +49,10 @@ class FontLook:
 DIN = FontLook("din", 0.125, 1.0, 2.2, frozenset({"flat3", "straight6"}))
 FE = FontLook("fe", 0.135, 0.94, 3.2, frozenset({"flat3", "open4"}))
 GOST = FontLook("gost", 0.12, 1.08, 2.0, frozenset({"round3"}))
-CONDENSED = FontLook("condensed", 0.14, 0.8, 2.6, frozenset({"round3"}))
+CONDENSED = FontLook("condensed", 0.115, 0.82, 2.6, frozenset({"round3"}))
 WIDE = FontLook("wide", 0.15, 1.15, 2.4, frozenset({"flat3"}))
-US_BLOCK = FontLook("us_block", 0.15, 0.82, 3.0, frozenset({"round3", "foot1"}))
-UK = FontLook("uk", 0.14, 0.86, 2.3, frozenset({"round3", "foot1"}))
+US_BLOCK = FontLook("us_block", 0.12, 0.86, 3.0, frozenset({"round3", "foot1"}))
+UK = FontLook("uk", 0.13, 0.86, 2.3, frozenset({"round3", "foot1"}))
 LOOKS: dict[str, FontLook] = {
     look.name: look for look in (DIN, FE, GOST, CONDENSED, WIDE, US_BLOCK, UK)
 }
@@ -96,7 +96,8 @@ def _paths(cmds: tuple[Cmd, ...], exponent: float) -> list[tuple[list[tuple[floa
             if len(current) > 1:
                 paths.append((current, False))
             current = []
-            ring = _superellipse(v[0], v[1], v[2], v[3], 0.0, 360.0, exponent)[:-1]
+            boost = v[4] if len(v) > 4 else 0.0
+            ring = _superellipse(v[0], v[1], v[2], v[3], 0.0, 360.0, exponent + boost)[:-1]
             paths.append((ring, True))
     if len(current) > 1:
         paths.append((current, False))
@@ -123,11 +124,19 @@ def _stroke(canvas: NDArray[np.uint8], pts: NDArray[np.float64], half: float, cl
         return
     pts = np.vstack([pts[:1], pts[1:][keep]])
     seg = seg[keep] / length[keep, None]
+    height, width = canvas.shape
+    if not closed:
+        # A terminal on the edge of the ink box (the foot of 1, T, H; the legs
+        # of A) runs on to the edge, where the canvas cuts it flat.
+        pts = pts.copy()
+        for idx, direction in ((0, -seg[0]), (-1, seg[-1])):
+            x, y = pts[idx]
+            if min(x, y, width - x, height - y) <= half + 0.5:
+                pts[idx] = pts[idx] + direction * half
     normal = np.stack([-seg[:, 1], seg[:, 0]], axis=1) * half
     a, b = pts[:-1], pts[1:]
     quads = np.stack([a + normal, b + normal, b - normal, a - normal], axis=1)
     polys: list[NDArray[np.float64]] = list(quads)
-    height, width = canvas.shape
     joins = range(len(seg)) if closed else range(1, len(seg))
     for i in joins:
         n0, n1 = normal[i - 1], normal[i]

@@ -16,7 +16,8 @@ ellipse, 270 the top, and increasing angles run clockwise on screen):
 - ``("M", x, y)`` start a new path at a point,
 - ``("L", x, y)`` straight line to a point,
 - ``("A", cx, cy, rx, ry, a0, a1)`` arc from angle a0 to a1 (either direction),
-- ``("E", cx, cy, rx, ry)`` a closed ellipse (a path of its own),
+- ``("E", cx, cy, rx, ry[, boost])`` a closed ellipse (a path of its own),
+  ``boost`` added to the look's exponent,
 - ``("Z",)`` close the current path (mitred corner where it meets its start).
 """
 
@@ -63,7 +64,9 @@ WIDTHS: Final[dict[str, float]] = {
 
 # Glyphs that are the same skeleton whatever the look.
 _BASE: Final[dict[str, tuple[Cmd, ...]]] = {
-    "0": (("E", 0.5, 0.5, 0.5, 0.5),),
+    # The zero is a little squarer than the O (a sixth value raises the
+    # super-ellipse exponent), as on most plate faces.
+    "0": (("E", 0.5, 0.5, 0.5, 0.5, 0.9),),
     "O": (("E", 0.5, 0.5, 0.5, 0.5),),
     "1": (("M", 0.08, 0.26), ("L", 0.72, 0.0), ("L", 0.72, 1.0)),
     "2": (

@@ -56,7 +56,9 @@ class PlateImage:
 
 @dataclass(frozen=True)
 class ScenePlate:
-    """Ground truth of one plate in a scene."""
+    """Ground truth of one plate in a scene: its text and series, its corners
+    in the frame, the vehicle around it, and the boxes of its characters in
+    frame pixels (hulls of the perspective-mapped boxes)."""
 
     text: str
     format: str
@@ -83,12 +85,15 @@ class ScenePlate:
 
 @dataclass(frozen=True)
 class Scene:
-    """A rendered camera frame and what is in it."""
+    """A rendered camera frame and what is in it. ``params`` are the drawn
+    camera settings (lighting, defocus, noise, JPEG quality); ``jpeg`` holds the
+    encoded frame when a JPEG quality was asked for (the image is then the
+    decoded JPEG, so the two agree)."""
 
     image: NDArray[np.uint8]
     plates: tuple[ScenePlate, ...]
     lighting: str
-    seed_info: dict[str, float | int | str] = field(default_factory=dict)
+    params: dict[str, float | int | str] = field(default_factory=dict)
     jpeg: bytes | None = None
 
 

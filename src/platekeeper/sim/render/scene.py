@@ -34,6 +34,7 @@ from platekeeper.sim.render.compose import (
     add_lamps,
     composite_body,
     composite_plate,
+    plate_chars,
     plate_quad,
     vehicle_box,
 )
@@ -219,6 +220,7 @@ def render_scene(
                 item.vbox,
                 m.patch.kind,
                 m.patch.view,
+                plate_chars(m, quad),
             )
         )
     frame, params, jpeg = finish_frame(frame, rng, light, opts)
@@ -238,7 +240,7 @@ def finish_frame(
     if light.grey:
         frame = illuminator_falloff(frame)
     sigma_n = light.noise * opts.noise * float(rng.uniform(0.6, 1.4))
-    frame = add_noise(frame, rng, sigma_n)
+    frame = add_noise(frame, rng, sigma_n, mono=light.grey)
     params["noise"] = round(sigma_n, 3)
     jpeg = None
     if opts.jpeg_quality is not None:

@@ -408,10 +408,17 @@ def render_video(path: str | Path, seed: int, options: VideoOptions | None = Non
         stream = container.add_stream("libx264", rate=rate)
         stream.width, stream.height = opts.width, opts.height
         stream.pix_fmt = "yuv420p"
-        # One thread keeps the bitstream identical from run to run.
-        stream.codec_context.options = {"crf": str(opts.crf), "preset": opts.preset, "threads": "1"}
-        for img in frames:
-            frame = av.VideoFrame.from_ndarray(img, format="bgr24")
+        # One encoder thread (x264's output depends on the thread count) and
+        # explicit timestamps keep the bitstream identical from run to run.
+        stream.codec_context.thread_count = 1
+        stream.codec_context.options = {"crf": str(opts.crf), "preset": opts.preset}
+        for index, img in enumerate(frames):
+            # Converting at once gives the frame its own buffers: a frame made
+            # from a numpy array only borrows it, and the encoder may read it
+            # after the array is gone (which made output vary run to run).
+            frame = av.VideoFrame.from_ndarray(img, format="bgr24").reformat(format="yuv420p")
+            frame.pts = index
+            frame.time_base = 1 / rate
             for packet in stream.encode(frame):
                 container.mux(packet)
         for packet in stream.encode(None):
