@@ -27,7 +27,9 @@ Generator = np.random.Generator
 
 @dataclass(frozen=True)
 class CropOptions:
-    """How crops are made. Ranges are (low, high), drawn uniformly per crop."""
+    """How crops are made. Ranges are (low, high), drawn uniformly per crop.
+    ``plate_variants`` is the number of cached plate designs per series (see
+    :func:`render_plate`; 0 draws every design afresh, slower)."""
 
     out_height: int = 64
     out_width: int | None = None
@@ -41,6 +43,7 @@ class CropOptions:
     noise: tuple[float, float] = (0.0, 8.0)
     jpeg_quality: tuple[int, int] | None = (35, 95)
     plate_wear: float = 0.5
+    plate_variants: int = 16
 
     def __post_init__(self) -> None:
         if not 8 <= self.out_height <= 512:
@@ -119,6 +122,7 @@ def render_plate_crop(
         px_per_mm=raster,
         two_line=two_line,
         effects=PlateEffects.random(rng, opts.plate_wear),
+        variants=opts.plate_variants,
     )
     lit = light.apply(plate.image, "plate")
     ctx = light.apply(_context(rng, work_w, work_h), "body")

@@ -3,17 +3,25 @@ boxes out, in the style of its country and series."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import logging
+import math
+import zlib
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from platekeeper.recognition.text import normalise_plate
-from platekeeper.sim.render.plate_canvas import PlateCanvas
+from platekeeper.sim.render.plate_canvas import DEFER_TEXT, PlateCanvas
 from platekeeper.sim.render.plates_br import draw_br
 from platekeeper.sim.render.plates_cis import draw_kz, draw_ru, draw_uz
 from platekeeper.sim.render.plates_eu import draw_eu
 from platekeeper.sim.render.plates_us import draw_us
+from platekeeper.sim.render.raster import as_f32, as_u8
 from platekeeper.sim.render.records import CharBox, PlateImage
 from platekeeper.sim.render.syntax import plate_formats
 from platekeeper.sim.render.syntax_base import PlateFormat
@@ -52,6 +60,7 @@ def render_plate(
     px_per_mm: float = 1.0,
     two_line: bool | None = None,
     effects: PlateEffects | None = None,
+    variants: int = 0,
 ) -> PlateImage:
     """Render ``text`` as a plate of series ``fmt`` (a key of
     :func:`plate_formats`, e.g. ``"uz_private"``).
@@ -62,6 +71,11 @@ def render_plate(
     series has one (None: at random among the layouts the series is issued
     in). ``effects`` None draws random wear and light; pass
     ``PlateEffects.clean()`` for a pristine plate.
+
+    ``variants`` > 0 draws the plate's design (typeface look, sizes, border,
+    decoration) from that many cached designs per series and layout, and only
+    its characters, wear and light fresh: several times faster, for bulk
+    rendering. 0 draws every design afresh.
     """
     f = resolve_format(fmt)
     canon = normalise_plate(text)
@@ -74,7 +88,14 @@ def render_plate(
         raise ValueError(f"{f.key} plates are not issued in a two-line layout")
     elif not two_line and 1 not in f.lines:
         raise ValueError(f"{f.key} plates are only issued in a two-line layout")
-    canvas = _STYLES[f.style](f.key, fields, two_line, rng, px_per_mm)
+    if variants > 0 and 0.1 <= px_per_mm <= _TEMPLATE_MAX_SCALE:
+        canvas = _from_template(
+            f, canon, fields, two_line, px_per_mm, int(rng.integers(0, variants))
+        )
+        # Sheets and inks vary a little between plates of one template.
+        cv2.multiply(canvas.img, np.array([*rng.uniform(0.96, 1.03, 3), 1.0]), dst=canvas.img)
+    else:
+        canvas = _STYLES[f.style](f.key, fields, two_line, rng, px_per_mm)
     img = canvas.finish(canvas.emboss)
     fx = effects if effects is not None else PlateEffects.random(rng)
     apply_effects(img, canvas.ink, fx, rng, px_per_mm)
@@ -84,6 +105,90 @@ def render_plate(
     if got != canon:  # a style bug, never bad input: the text was validated above
         raise AssertionError(f"{f.key} style drew {len(got)} characters for {len(canon)}")
     return PlateImage(out, canvas.mask, canon, f.key, f.country, two_line, tuple(chars), px_per_mm)
+
+
+@dataclass
+class _Template:
+    canvas: PlateCanvas
+    nbytes: int
+
+
+# Plate designs by (series, layout, resolution, variant, text shape), least
+# recently used first, bounded by bytes: a design costs a few hundred kB.
+_TEMPLATES: OrderedDict[tuple[object, ...], _Template] = OrderedDict()
+_TEMPLATE_BYTES = [0]  # running total of the cache's size
+_TEMPLATE_BUDGET = 128 * 1024 * 1024
+_TEMPLATE_MAX_SCALE = 1.5
+
+
+def _shape_of(canon: str, fields: tuple[str, ...]) -> tuple[object, ...]:
+    """What a design may depend on: field lengths and where letters and digits are."""
+    return (tuple(len(x) for x in fields), "".join("D" if c.isdigit() else "L" for c in canon))
+
+
+def _from_template(
+    f: PlateFormat, canon: str, fields: tuple[str, ...], two_line: bool, s: float, variant: int
+) -> PlateCanvas:
+    # Designs are kept at resolutions a factor of sqrt(2) apart and scaled down
+    # to the one asked for, so that few of them serve every plate size.
+    level = float(2 ** (math.ceil(2 * math.log2(s) - 1e-9) / 2))
+    key = (f.key, two_line, level, variant, _shape_of(canon, fields))
+    tpl = _TEMPLATES.get(key)
+    if tpl is None:
+        # The design's own generator, seeded from its key, so a design does
+        # not depend on which plate happened to need it first.
+        seed = zlib.crc32(repr(key).encode())
+        token = DEFER_TEXT.set(True)
+        try:
+            canvas = _STYLES[f.style](f.key, fields, two_line, np.random.default_rng(seed), level)
+        finally:
+            DEFER_TEXT.reset(token)
+        if not canvas.cacheable:
+            # A design with proportional text cannot be reused: draw it whole.
+            return _STYLES[f.style](f.key, fields, two_line, np.random.default_rng(seed), s)
+        nbytes = canvas.img.nbytes + canvas.relief.nbytes + canvas.ink.nbytes + canvas.mask.nbytes
+        tpl = _Template(canvas, nbytes)
+        _TEMPLATES[key] = tpl
+        _TEMPLATE_BYTES[0] += nbytes
+        while _TEMPLATE_BYTES[0] > _TEMPLATE_BUDGET and len(_TEMPLATES) > 1:
+            _, old = _TEMPLATES.popitem(last=False)
+            _TEMPLATE_BYTES[0] -= old.nbytes
+    else:
+        _TEMPLATES.move_to_end(key)
+    return _instantiate(tpl.canvas, f, two_line, s, canon)
+
+
+def _instantiate(
+    tpl: PlateCanvas, f: PlateFormat, two_line: bool, s: float, canon: str
+) -> PlateCanvas:
+    """A fresh canvas from a design, at resolution ``s``, with ``canon`` written in."""
+    out = copy.copy(tpl)
+    w_mm, h_mm = plate_size_mm(f, two_line)
+    w, h = max(8, round(w_mm * s)), max(4, round(h_mm * s))
+    if (w, h) == (tpl.w, tpl.h):
+        out.img, out.relief, out.ink = tpl.img.copy(), tpl.relief.copy(), tpl.ink.copy()
+    else:
+        rx, ry = w / tpl.w, h / tpl.h
+        size = (w, h)
+        out.img = as_f32(cv2.resize(tpl.img, size, interpolation=cv2.INTER_AREA))
+        out.relief = as_f32(cv2.resize(tpl.relief, size, interpolation=cv2.INTER_AREA))
+        out.ink = as_f32(cv2.resize(tpl.ink, size, interpolation=cv2.INTER_AREA))
+        out.mask = as_u8(cv2.resize(tpl.mask, size, interpolation=cv2.INTER_AREA))
+        out.w, out.h, out.s = w, h, s
+        out.slots = [
+            dataclasses.replace(
+                sl,
+                x=sl.x * rx,
+                y=round(sl.y * ry),
+                width=max(1, round(sl.width * rx)),
+                h=max(1, round(sl.h * ry)),
+            )
+            for sl in tpl.slots
+        ]
+    out.chars = []
+    out.deferring = False
+    out.fill_slots(canon)
+    return out
 
 
 def plate_size_mm(fmt: str | PlateFormat, two_line: bool) -> tuple[float, float]:

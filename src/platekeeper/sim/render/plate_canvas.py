@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
 
 import cv2
@@ -34,6 +36,9 @@ HERSHEY = {
     "plain": cv2.FONT_HERSHEY_PLAIN,
 }
 _SHIFT = 3
+
+# Set while a plate template is drawn: canvases made then defer their text.
+DEFER_TEXT: ContextVar[bool] = ContextVar("DEFER_TEXT", default=False)
 
 # Decoration stamps by (key, size, resolution): image, coverage, relief. A
 # bounded dict rather than lru_cache because entries are made inside a method.
@@ -116,6 +121,23 @@ def _label_mask(
     return small, width, pad / ss
 
 
+@dataclass(frozen=True)
+class Slot:
+    """Where one plate character goes: cell left edge (px), top, cell width,
+    cap height, width scale, typeface, ink, relief, line, fixed pitch."""
+
+    x: float
+    y: int
+    width: int
+    h: int
+    wscale: float
+    look: FontLook
+    color: Color
+    relief: float
+    line: int
+    cell: bool
+
+
 class PlateCanvas:
     """The plate being drawn: float BGR image, relief and text records."""
 
@@ -138,6 +160,10 @@ class PlateCanvas:
         self.ink = np.zeros((self.h, self.w), np.float32)
         self.chars: list[CharBox] = []
         self.emboss = 0.0
+        # Template mode: recorded plate text is laid out into slots, not drawn.
+        self.deferring = DEFER_TEXT.get() and not track_alpha
+        self.cacheable = True
+        self.slots: list[Slot] = []
         self.mask = _outline(self.w, self.h, round(corner_mm * px_per_mm * 4) / 4)
         # Stamps (decoration drawn once and reused) track what they cover.
         self.alpha = np.zeros((self.h, self.w), np.float32) if track_alpha else None
@@ -281,19 +307,26 @@ class PlateCanvas:
         """Draw a run of plate characters with their tops at ``y_mm``; returns the
         x (mm) where the run ends. ``cell`` puts every character in a cell as wide
         as a digit (fixed pitch, narrow glyphs centred), as plate faces do.
-        Spaces advance by half a cell and are never recorded."""
+        Spaces advance by half a cell and are never recorded.
+
+        On a deferring canvas (a plate template) recorded fixed-pitch runs are
+        only laid out: their slots are kept and filled later by
+        :meth:`fill_slots` with whatever text the plate carries."""
+        h = max(1, round(h_mm * self.s))
         cell_px = self.glyph_box("0", look, h_mm, w_mm)[0]
-        sizes = [self.glyph_box(ch, look, h_mm, w_mm) if ch != " " else (0, 0) for ch in text]
-        if cell:
-            # Fixed-pitch plate faces draw M and W narrower so they fit the cell.
-            sizes = [(min(gw, round(cell_px * 1.06)), gh) for gw, gh in sizes]
+        wscale = 1.0 if w_mm is None else w_mm * self.s / (look.width("0") * h)
         gap = gap_mm * self.s
+        widths = (
+            [0 if ch == " " else self.glyph_box(ch, look, h_mm, w_mm)[0] for ch in text]
+            if not cell
+            else []
+        )
         advances = []
-        for ch, (gw, _) in zip(text, sizes, strict=True):
+        for i, ch in enumerate(text):
             if ch == " ":
                 advances.append(cell_px * 0.5)
             else:
-                advances.append((cell_px if cell else gw) + gap)
+                advances.append((cell_px if cell else widths[i]) + gap)
         total = sum(advances) - (gap if text and text[-1] != " " else 0.0)
         x = x_mm * self.s
         if align == "center":
@@ -301,17 +334,55 @@ class PlateCanvas:
         elif align == "right":
             x -= total
         y = round(y_mm * self.s)
-        for ch, (gw, gh), adv in zip(text, sizes, advances, strict=True):
+        defer = self.deferring and record
+        if defer and not cell:
+            self.cacheable = False  # proportional text would bake its characters in
+            defer = False
+        slots: list[tuple[Slot, str]] = []
+        for i, (ch, adv) in enumerate(zip(text, advances, strict=True)):
             if ch != " ":
-                slot = cell_px if cell else gw
-                gx = round(x + (slot - gw) / 2)
-                self.blend(glyph_mask(ch, look, gh, gw), gx, y, color, relief=relief, ink=True)
-                if record:
-                    self.chars.append(
-                        CharBox(ch, (float(gx), float(y), float(gx + gw), float(y + gh)), line)
-                    )
+                slot = Slot(
+                    x, y, cell_px if cell else widths[i], h, wscale, look, color, relief, line, cell
+                )
+                if defer:
+                    self.slots.append(slot)
+                else:
+                    slots.append((slot, ch))
             x += adv
+        if slots:
+            self._draw(slots, record)
         return x / self.s
+
+    def _draw(self, slots: list[tuple[Slot, str]], record: bool) -> None:
+        """Draw characters into their slots, one blend per ink colour."""
+        layers: dict[tuple[Color, float], NDArray[np.uint8]] = {}
+        for slot, ch in slots:
+            gw = max(1, round(slot.look.width(ch) * slot.h * slot.wscale))
+            if slot.cell:
+                # Fixed-pitch plate faces draw M and W narrower so they fit the cell.
+                gw = min(gw, round(slot.width * 1.06))
+            gx = round(slot.x + (slot.width - gw) / 2)
+            layer = layers.get((slot.color, slot.relief))
+            if layer is None:
+                layer = layers[(slot.color, slot.relief)] = np.zeros((self.h, self.w), np.uint8)
+            glyph = glyph_mask(ch, slot.look, slot.h, gw)
+            x0, y0 = max(0, gx), max(0, slot.y)
+            x1, y1 = min(self.w, gx + gw), min(self.h, slot.y + slot.h)
+            if x1 > x0 and y1 > y0:
+                region = layer[y0:y1, x0:x1]
+                np.maximum(region, glyph[y0 - slot.y : y1 - slot.y, x0 - gx : x1 - gx], out=region)
+            if record:
+                box = (float(gx), float(slot.y), float(gx + gw), float(slot.y + slot.h))
+                self.chars.append(CharBox(ch, box, slot.line))
+        for (color, relief), layer in layers.items():
+            self.blend(layer, 0, 0, color, relief=relief, ink=True)
+
+    def fill_slots(self, text: str) -> None:
+        """Draw ``text`` into the deferred slots, in reading order."""
+        order = sorted(self.slots, key=lambda sl: (sl.line, sl.x))
+        if len(order) != len(text):
+            raise ValueError("text does not fit the template's slots")
+        self._draw(list(zip(order, text, strict=True)), True)
 
     def text_width(
         self,

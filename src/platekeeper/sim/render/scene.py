@@ -53,7 +53,12 @@ _KIND_SHARES = (0.4, 0.2, 0.15, 0.1, 0.1, 0.05)
 
 @dataclass(frozen=True)
 class SceneOptions:
-    """What kind of frame to render. ``None`` fields are drawn at random."""
+    """What kind of frame to render. ``None`` fields are drawn at random.
+
+    ``plate_width_px`` is the range of widths of a 520 mm plate (smaller plates,
+    US or square ones, look smaller at the same distance). ``plate_variants``
+    is the number of cached plate designs per series (see :func:`render_plate`;
+    0 draws every design afresh, slower)."""
 
     width: int = 1920
     height: int = 1080
@@ -70,6 +75,7 @@ class SceneOptions:
     jpeg_quality: tuple[int, int] | None = None
     clutter: bool = True
     plate_wear: float = 0.5
+    plate_variants: int = 64
 
     def __post_init__(self) -> None:
         if not (64 <= self.width <= 8192 and 64 <= self.height <= 8192):
@@ -114,12 +120,19 @@ def mount_vehicle(
     frame_scale: float,
     light: Lighting,
     wear: float,
+    variants: int = 0,
 ) -> Mounted:
     """Render the plate and the vehicle of a rig for a frame scale (px per metre
     at the vehicle's depth), lit for ``light``."""
     raster = quantised_scale(frame_scale / 1000.0 * 1.3)
     plate = render_plate(
-        text, fmt, rng, px_per_mm=raster, two_line=two_line, effects=PlateEffects.random(rng, wear)
+        text,
+        fmt,
+        rng,
+        px_per_mm=raster,
+        two_line=two_line,
+        effects=PlateEffects.random(rng, wear),
+        variants=variants,
     )
     # Bodies are composited at half resolution; draw them at that scale.
     patch = draw_vehicle(rng, rig.shape, frame_scale * 0.5, rig.plate_size_m)
@@ -306,7 +319,9 @@ def _place(
         vbox = vehicle_box(g, rig, pose)
         if _clashes(vbox, _box_of(quad), depth, placed):
             continue
-        m = mount_vehicle(rng, rig, key, text, two_line, scale, light, opts.plate_wear)
+        m = mount_vehicle(
+            rng, rig, key, text, two_line, scale, light, opts.plate_wear, opts.plate_variants
+        )
         return _Placed(m, pose, vbox, quad)
     return None
 
