@@ -95,9 +95,8 @@ def main() -> None:
             t = time.process_time()
             truth = render_video(Path(tmp) / "v.mp4", 5, vopts)
             dt = time.process_time() - t
-            print(
-                f"video {w}x{h}: {truth.frame_count / dt:5.1f} frames per CPU second (render + H.264)"
-            )
+            fps = truth.frame_count / dt
+            print(f"video {w}x{h}: {fps:5.1f} frames per CPU second (render + H.264)")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from platekeeper.sim.render.camera import Lighting
-from platekeeper.sim.render.clutter import draw_sign
+from platekeeper.sim.render.clutter import draw_sign, stroke_text
+from platekeeper.sim.render.font import CONDENSED
 from platekeeper.sim.render.raster import fill, vertical_gradient
 
 Generator = np.random.Generator
@@ -194,8 +195,15 @@ def draw_backdrop(
         kerb = g.road_left if side < 0 else g.road_right
         face = kerb + side * float(rng.uniform(3, 8))
         wall = _tone(rng, _WALLS)
-        _poly(img, _band(g, face, kerb + side * 60, top, y_bot, f), wall)
-        _windows(img, rng, g, face, side, f, top)
+        height = float(rng.uniform(8, 25))
+        facade = [
+            g.project(face, height, 0.5),
+            g.project(face, height, 400.0),
+            g.project(face, 0.0, 400.0),
+            g.project(face, 0.0, 0.5),
+        ]
+        _poly(img, [(x * f, y * f) for x, y in facade], wall)
+        _windows(img, rng, g, face, f, top, height)
     # Asphalt with its mottling.
     asphalt = int(rng.integers(70, 120))
     mask = np.zeros((hh, hw), np.uint8)
@@ -238,7 +246,7 @@ def draw_signs(target: Image, signs: list[Sign], light: Lighting, scale: float =
 
 
 def _windows(
-    img: Image, rng: Generator, g: RoadGeometry, face: float, side: int, f: float, top: float
+    img: Image, rng: Generator, g: RoadGeometry, face: float, f: float, top: float, height: float
 ) -> None:
     """Rows of dark windows on a building face, where the face is in view."""
     z0 = g.depth(g.height + 2)
@@ -249,14 +257,17 @@ def _windows(
         return
     starts = z0 + np.cumsum(rng.uniform(2.2, 5.5, n))
     widths = rng.uniform(1.2, 2.5, n)
-    cols = rng.integers(25, 90, (n, 4, 3))
+    storeys = int(max(1, (height - 1.0) // storey))
+    # Glass: dark, slightly blue or green.
+    shade = rng.integers(30, 80, (n, storeys, 1))
+    cols = np.clip(shade + rng.integers(0, 16, (n, storeys, 3)) * np.array([1.0, 0.6, 0.3]), 0, 255)
     for i in range(n):
         za, zb = float(starts[i]), float(starts[i] + widths[i])
         ka, kb = g.focal / za, g.focal / zb
         xa, xb = g.vp_x + face * ka, g.vp_x + face * kb
         if not (-g.width * 0.5 < xa < g.width * 1.5):
             continue
-        for level in range(4):
+        for level in range(storeys):
             y0, y1 = level * storey + 1.0, level * storey + 2.6
             quad = [
                 (xa * f, (g.horizon + (g.cam_h - y1) * ka) * f),
@@ -282,6 +293,8 @@ def _markings(img: Image, rng: Generator, g: RoadGeometry, f: float, top: float)
             if y1 - y0 >= 0.5:
                 _poly(img, _band(g, lat - 0.07, lat + 0.07, y0, y1, f), white)
             z = z1 + (6.0 if not solid else 0.0)
+    if rng.random() < 0.35:
+        _road_word(img, rng, g, f, z_near, z_far)
     if rng.random() < 0.3:
         zc = float(rng.uniform(z_near, min(z_far, z_near + 25)))
         y0, y1 = g.row_at_depth(zc + 3.0), g.row_at_depth(zc)
@@ -289,6 +302,51 @@ def _markings(img: Image, rng: Generator, g: RoadGeometry, f: float, top: float)
         while lat < g.road_right - 0.5:
             _poly(img, _band(g, lat, lat + 0.5, y0, y1, f), white)
             lat += 1.0
+
+
+_ROAD_WORDS = ("BUS", "STOP", "TAXI", "SLOW", "40", "60", "AVTOBUS", "X")
+
+
+def _road_word(
+    img: Image, rng: Generator, g: RoadGeometry, f: float, z_near: float, z_far: float
+) -> None:
+    """A word painted in a lane, stretched along the road as road paint is."""
+    word = _ROAD_WORDS[int(rng.integers(0, len(_ROAD_WORDS)))]
+    lane = int(rng.integers(0, g.lanes_left + g.lanes_right))
+    lat = g.lane_centre(lane)
+    z0 = float(rng.uniform(z_near, max(z_near + 0.1, min(z_far - 6, z_near + 20))))
+    length = 1.2 * len(word) + 1.0
+    # Painted letters are about 2.5 m long and 0.6 m wide: draw them squat and
+    # let the ground's foreshortening do the rest.
+    canvas = np.zeros((64, 40 * len(word), 3), np.uint8)
+    stroke_text(canvas, word, 2, 4, 56, (255, 255, 255), CONDENSED, max_w=40 * len(word) - 4)
+    half_w = 0.3 * len(word)
+    quad = np.array(
+        [
+            g.project(lat - half_w, 0.0, z0 + length),
+            g.project(lat + half_w, 0.0, z0 + length),
+            g.project(lat + half_w, 0.0, z0),
+            g.project(lat - half_w, 0.0, z0),
+        ],
+        np.float32,
+    ) * np.float32(f)
+    h, w = img.shape[:2]
+    src = np.array([[0, 0], [canvas.shape[1], 0], [canvas.shape[1], 64], [0, 64]], np.float32)
+    hmat = cv2.getPerspectiveTransform(src, quad)
+    x0, y0 = np.floor(quad.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(quad.max(axis=0)).astype(int) + 1
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return
+    shift = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]], np.float64)
+    paint = cv2.warpPerspective(
+        np.ascontiguousarray(canvas[..., 0]), shift @ hmat, (x1 - x0, y1 - y0)
+    )
+    a = paint.astype(np.float32) * np.float32(0.85 / 255)
+    region = img[y0:y1, x0:x1]
+    white = np.empty_like(region)
+    fill(white, (215, 215, 212))
+    region[:] = cv2.blendLinear(white, region, a, 1.0 - a)
 
 
 def _plan_signs(rng: Generator, g: RoadGeometry) -> list[Sign]:

@@ -75,7 +75,7 @@ class SceneOptions:
     jpeg_quality: tuple[int, int] | None = None
     clutter: bool = True
     plate_wear: float = 0.5
-    plate_variants: int = 64
+    plate_variants: int = 0
 
     def __post_init__(self) -> None:
         if not (64 <= self.width <= 8192 and 64 <= self.height <= 8192):
@@ -185,7 +185,8 @@ def render_scene(
         else:
             fmt = random_format(rng, opts.formats)
             text = fmt.generate(rng)
-        got = _place(rng, g, opts, light, fmt.key, text, placed, pw0, pw1)
+        # The first vehicle gets more tries so that a frame rarely comes out empty.
+        got = _place(rng, g, opts, light, fmt.key, text, placed, pw0, pw1, 48 if not placed else 16)
         if got is None:
             if i < len(plates):
                 raise ValueError(
@@ -288,6 +289,7 @@ def _place(
     placed: list[_Placed],
     pw0: float,
     pw1: float,
+    attempts: int = 16,
 ) -> _Placed | None:
     """Find a free spot for one vehicle whose plate is fully in view."""
     kind = _pick_kind(rng)
@@ -301,7 +303,7 @@ def _place(
     s_lo = max(pw0 / 0.52, g.scale(0.0) * 0.95, 1.0)
     if s_lo >= s_hi:
         s_lo = s_hi * 0.9
-    for _attempt in range(16):
+    for _attempt in range(attempts):
         scale = float(np.exp(rng.uniform(np.log(s_lo), np.log(s_hi))))
         depth = g.focal / scale
         lanes = g.lanes_left + g.lanes_right
