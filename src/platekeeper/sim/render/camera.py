@@ -139,37 +139,50 @@ def make_lighting(rng: Generator, mode: str | None = None) -> Lighting:
 # -- camera -----------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4)
-def _noise_field(h: int, w: int) -> Image:
-    """A fixed field of sensor noise (mean 128) larger than the frame; frames take
-    a window of it at a random offset. Generated once per size and process from
-    a constant seed, so it is the same on every machine and run."""
-    field = np.empty((h + 64, w + 64, 3), np.float32)
-    cv2.setRNGSeed(0x5EED)
-    cv2.randn(field, np.zeros(1), np.ones(1))
-    # Demosaicing and in-camera denoise make real noise a little blotchy.
-    field = as_f32(cv2.GaussianBlur(field, (0, 0), 0.7))
-    field *= 32.0 / max(float(field.std()), 1e-6)
-    out: Image = np.clip(field + 128.0, 0, 255).astype(np.uint8)
-    out.setflags(write=False)
-    return out
+_TILE = 1024
+_NOISE_LEVELS = (1.5, 3.0, 5.0, 8.0)
+
+
+@lru_cache(maxsize=len(_NOISE_LEVELS) * 2)
+def _noise_tiles(level: float, channels: int) -> tuple[Image, Image]:
+    """A fixed tile of sensor noise of one strength, split into its positive
+    and negative parts so that it can be applied with two saturating uint8
+    additions. Made once per process from a constant seed."""
+    size = _TILE + 64
+    field = np.empty((size, size, channels), np.float32)
+    cv2.setRNGSeed(0x5EED + int(level * 10) + channels)
+    cv2.randn(field, np.zeros(channels), np.ones(channels))
+    # Demosaicing and in-camera denoising make real noise a little blotchy.
+    field = as_f32(cv2.GaussianBlur(field, (0, 0), 0.7)).reshape(size, size, channels)
+    field *= np.float32(level / max(float(field.std()), 1e-6))
+    pos = np.clip(field, 0, 255).astype(np.uint8)
+    neg = np.clip(-field, 0, 255).astype(np.uint8)
+    if channels == 1:
+        pos, neg = pos[..., 0], neg[..., 0]
+    pos.setflags(write=False)
+    neg.setflags(write=False)
+    return pos, neg
 
 
 def add_noise(img: Image, rng: Generator, sigma: float, *, mono: bool = False) -> Image:
     """Sensor noise of about ``sigma`` grey levels (``mono``: the same in every
-    channel, as on a monochrome infrared sensor)."""
-    if sigma <= 0:
+    channel, as on a monochrome infrared sensor). The frame is covered with
+    tiles of a fixed noise field, each at its own random offset."""
+    if sigma <= 0.5:
         return img
-    h, w = img.shape[:2]
-    # Fields come in sizes rounded up to 512 px so crops of any size share one.
-    field = _noise_field(-(-h // 512) * 512, -(-w // 512) * 512)
-    fh, fw = field.shape[:2]
-    oy, ox = int(rng.integers(0, fh - h + 1)), int(rng.integers(0, fw - w + 1))
-    window = field[oy : oy + h, ox : ox + w]
-    if mono:
-        window = as_u8(cv2.cvtColor(np.ascontiguousarray(window[..., 1]), cv2.COLOR_GRAY2BGR))
-    a = sigma / 32.0
-    return as_u8(cv2.addWeighted(img, 1.0, window, a, -128.0 * a))
+    level = min(_NOISE_LEVELS, key=lambda v: abs(v - sigma))
+    pos, neg = _noise_tiles(level, 1 if mono else 3)
+    # A monochrome frame gets its noise in one channel, then is spread back.
+    out = as_u8(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)) if mono else img.copy()
+    h, w = out.shape[:2]
+    for y in range(0, h, _TILE):
+        for x in range(0, w, _TILE):
+            th, tw = min(_TILE, h - y), min(_TILE, w - x)
+            oy, ox = int(rng.integers(0, 64)), int(rng.integers(0, 64))
+            region = out[y : y + th, x : x + tw]
+            cv2.add(region, pos[oy : oy + th, ox : ox + tw], dst=region)
+            cv2.subtract(region, neg[oy : oy + th, ox : ox + tw], dst=region)
+    return as_u8(cv2.cvtColor(out, cv2.COLOR_GRAY2BGR)) if mono else out
 
 
 def defocus(img: Image, sigma: float) -> Image:
