@@ -49,8 +49,8 @@ def test_layout_expansion_counts_lengths() -> None:
 
 def test_named_sets_constrain_positions() -> None:
     uz = select(["UZ"])
-    # "02" is not a Uzbek region code: the private format cannot match it.
-    best = correct(posterior("0 2 A 1 2 3 B C"), uz)[0]
+    # "00" is not a Uzbek region code: the private format cannot match it.
+    best = correct(posterior("0 0 A 1 2 3 B C"), uz)[0]
     assert best.format_id is None
     best = correct(posterior("0 1 A 1 2 3 B C"), uz)[0]
     assert (best.text, best.format_id, best.display) == ("01A123BC", "uz-private", "01 A 123 BC")

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pyclipper
 
-from platekeeper.recognition.models import PPOCR_DET, PPOCR_REC, open_session
+from platekeeper.recognition.models import PPOCR_DET, PPOCR_REC, ModelSpec, open_session
 from platekeeper.recognition.text import ALPHABET
 from platekeeper.recognition.types import Image
 
@@ -64,11 +64,14 @@ class PPOCRRecognizer:
 
     height = 48
 
-    def __init__(self, threads: int = 0, max_width: int = 480) -> None:
-        self.session = open_session(PPOCR_REC, threads)
+    def __init__(
+        self, threads: int = 0, max_width: int = 480, model: ModelSpec = PPOCR_REC
+    ) -> None:
+        self.session = open_session(model, threads)
         self.max_width = max_width
         symbols = self.session.get_modelmeta().custom_metadata_map["character"].splitlines()
-        # Model classes: 0 blank, 1..n the dictionary, n+1 the space.
+        # Model classes: 0 blank, 1..n the dictionary, and (stock model only)
+        # n+1 the space.
         groups = np.full(len(symbols) + 2, OTHER, dtype=np.int64)
         groups[0] = 0
         for index, symbol in enumerate(symbols, start=1):
@@ -108,7 +111,7 @@ class PPOCRRecognizer:
     def _decode(self, probs: FloatArray) -> LineRead:
         steps = probs.shape[0]
         grouped = np.zeros((steps, self._n_groups), dtype=np.float32)
-        np.add.at(grouped.T, self._groups, probs.T)
+        np.add.at(grouped.T, self._groups[: probs.shape[1]], probs.T)
         best = grouped.argmax(axis=1)
         chars: list[CharPosterior] = []
         t = 0
