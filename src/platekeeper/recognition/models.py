@@ -69,6 +69,12 @@ PLATE_DETECTOR = ModelSpec(
     sha256="0" * 64,
 )
 
+PLATE_OCR = ModelSpec(
+    name="platekeeper-plate-ocr",
+    filename="plate_ocr.onnx",
+    sha256="0" * 64,
+)
+
 _verified: dict[Path, str] = {}
 _verify_lock = threading.Lock()
 

@@ -36,6 +36,7 @@ from platekeeper.recognition.geometry import (
     to_quad,
 )
 from platekeeper.recognition.imageio import decode_image, load_image, to_bgr8
+from platekeeper.recognition.models import PLATE_OCR, PPOCR_REC
 from platekeeper.recognition.plate_detector import Detection, PlateDetector
 from platekeeper.recognition.ppocr import CharPosterior, PPOCRDetector, PPOCRRecognizer
 from platekeeper.recognition.settings import RecognitionSettings
@@ -59,7 +60,8 @@ class Recognizer:
         self.settings = settings or RecognitionSettings()
         self._syntaxes = select(self.settings.countries)
         threads = self.settings.threads
-        self._ocr = PPOCRRecognizer(threads)
+        model = PLATE_OCR if self.settings.ocr == "plate" else PPOCR_REC
+        self._ocr = PPOCRRecognizer(threads, model=model)
         self._text_detector = PPOCRDetector(threads)
         self._plate_detector = PlateDetector(threads) if self.settings.detector == "fast" else None
 

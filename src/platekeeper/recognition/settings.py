@@ -43,6 +43,12 @@ class RecognitionSettings(BaseModel):
         title="Threads",
         description="ONNX Runtime intra-op threads per model; 0 lets the runtime decide.",
     )
+    ocr: Literal["plate", "ppocr"] = Field(
+        default="ppocr",
+        title="OCR model",
+        description="'plate': PP-OCRv4 recognition fine-tuned here on plates (plate alphabet); "
+        "'ppocr': the stock PP-OCRv4 recognition model.",
+    )
     detector: Literal["fast", "ppocr"] = Field(
         default="ppocr",
         title="Plate detector",
