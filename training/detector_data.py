@@ -17,7 +17,7 @@ from numpy.random import Generator
 from platekeeper.sim.render import SceneOptions, render_scene
 from textures import paste_distractors, real_patch
 
-PATCH = 384
+PATCH = 320
 STRIDE = 8
 GRID = PATCH // STRIDE
 SIZES = ((1280, 720), (960, 540), (1024, 768), (1600, 900))
@@ -138,7 +138,7 @@ def to_tensor(img: np.ndarray) -> np.ndarray:
 def make_batch(rng: Generator, batch: int) -> tuple[np.ndarray, ...]:
     images, heats, regs, masks = [], [], [], []
     while len(images) < batch:
-        samples = patches_from_scene(rng, 6)
+        samples = patches_from_scene(rng, 10)
         # Real photographs with no plate: scenery the renderer cannot draw.
         samples += [(degrade(real_patch(rng, PATCH, PATCH), rng), []) for _ in range(2)]
         for img, objs in samples:

@@ -1,0 +1,124 @@
+"""Recognition on rendered Uzbek scenes: plates of both series, day, dusk and
+night, perspective, blur and noise, several plates per frame, two-line plates,
+4K frames with lane regions, and several threads at once."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from platekeeper.recognition import PlateRead, RecognitionSettings, Recognizer
+from platekeeper.recognition.geometry import box_iou, quad_box
+from platekeeper.sim.render import Scene, SceneOptions, render_scene
+
+UZ = ("uz_private", "uz_company")
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> Recognizer:
+    return Recognizer(RecognitionSettings(countries=("UZ",)))
+
+
+def scenes(seed: int, count: int, options: SceneOptions) -> list[Scene]:
+    rng = np.random.default_rng(seed)
+    return [render_scene(rng, options) for _ in range(count)]
+
+
+def read_at(reads: list[PlateRead], quad: np.ndarray) -> list[str]:
+    box = quad_box(np.asarray(quad, np.float32))
+    return [r.text for r in reads if box_iou(quad_box(np.asarray(r.quad, np.float32)), box) > 0.2]
+
+
+def test_reads_at_least_98_percent_of_rendered_uzbek_plates(recognizer: Recognizer) -> None:
+    frames = scenes(2026, 60, SceneOptions(width=1280, height=720, formats=UZ, vehicles=(1, 2)))
+    plates = sum(len(s.plates) for s in frames)
+    misses = []
+    for index, scene in enumerate(frames):
+        reads = recognizer.read(scene.image)
+        for truth in scene.plates:
+            if truth.text not in read_at(reads, truth.quad):
+                misses.append((index, truth.text, scene.lighting, read_at(reads, truth.quad)))
+    assert plates >= 60
+    assert (plates - len(misses)) / plates >= 0.98, misses
+
+
+def test_read_carries_format_quad_candidates_and_crop(recognizer: Recognizer) -> None:
+    (scene,) = scenes(
+        7,
+        1,
+        SceneOptions(
+            width=1280, height=720, formats=("uz_private",), vehicles=(1, 1), lighting="day"
+        ),
+    )
+    (truth,) = scene.plates
+    (read,) = [r for r in recognizer.read(scene.image) if r.text == truth.text]
+    assert read.country == "UZ"
+    assert read.format == "uz-private"
+    assert read.display == f"{truth.text[:2]} {truth.text[2]} {truth.text[3:6]} {truth.text[6:]}"
+    assert box_iou(quad_box(np.asarray(read.quad, np.float32)), quad_box(truth.quad)) > 0.4
+    assert read.candidates[0].text == read.text
+    assert read.crop.ndim == 3
+    assert read.crop.shape[1] > read.crop.shape[0]
+
+
+def test_two_line_plates(recognizer: Recognizer) -> None:
+    frames = scenes(
+        11,
+        6,
+        SceneOptions(width=1280, height=720, formats=("uz_moto",), vehicles=(1, 1), lighting="day"),
+    )
+    found = 0
+    for scene in frames:
+        reads = recognizer.read(scene.image)
+        for truth in scene.plates:
+            near = [r for r in reads if r.text == truth.text]
+            found += bool(near and near[0].two_line)
+    assert found >= 5
+
+
+def test_several_plates_in_one_frame(recognizer: Recognizer) -> None:
+    frames = scenes(
+        5, 4, SceneOptions(width=1920, height=1080, formats=UZ, vehicles=(3, 3), lighting="day")
+    )
+    for scene in frames:
+        reads = {r.text for r in recognizer.read(scene.image)}
+        assert len({p.text for p in scene.plates} & reads) >= len(scene.plates) - 1
+
+
+def test_4k_frame_with_lane_regions(recognizer: Recognizer) -> None:
+    (scene,) = scenes(
+        3, 1, SceneOptions(width=3840, height=2160, formats=UZ, vehicles=(2, 2), lighting="day")
+    )
+    first, second = scene.plates
+    x0, y0, x1, y1 = first.box
+    lane = (x0 - 150, y0 - 150, x1 - x0 + 300, y1 - y0 + 300)
+    texts = {r.text for r in recognizer.read(scene.image, rois=[lane])}
+    assert first.text in texts
+    sx0, sy0, sx1, sy1 = second.box
+    outside = sx1 < lane[0] or sx0 > lane[0] + lane[2] or sy1 < lane[1] or sy0 > lane[1] + lane[3]
+    if outside:
+        assert second.text not in texts
+
+
+def test_greyscale_and_sixteen_bit_frames(recognizer: Recognizer) -> None:
+    (scene,) = scenes(
+        8, 1, SceneOptions(width=1280, height=720, formats=UZ, vehicles=(1, 1), lighting="day")
+    )
+    grey = scene.image.mean(axis=2).astype(np.uint8)
+    deep = grey.astype(np.uint16) * 257
+    for variant in (grey, deep):
+        assert scene.plates[0].text in {r.text for r in recognizer.read(variant)}
+
+
+def test_threads_share_one_recognizer(recognizer: Recognizer) -> None:
+    frames = scenes(
+        9, 6, SceneOptions(width=1280, height=720, formats=UZ, vehicles=(1, 1), lighting="day")
+    )
+    alone = [[r.text for r in recognizer.read(s.image)] for s in frames]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        together = list(pool.map(lambda s: [r.text for r in recognizer.read(s.image)], frames))
+    assert together == alone
+    batch = recognizer.read_batch([s.image for s in frames])
+    assert [[r.text for r in reads] for reads in batch] == alone
