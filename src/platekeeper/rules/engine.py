@@ -28,7 +28,7 @@ from platekeeper.rules.model import Finding, ReadEvent
 from platekeeper.rules.plugin import Rule, RulePlugins, discover_plugins
 from platekeeper.rules.recent import RecentReadsBuffer
 from platekeeper.rules.settings import RulesSettings
-from platekeeper.rules.signals import MemorySignalTimeline, PhaseEvent
+from platekeeper.rules.signals import PhaseEvent
 
 logger = logging.getLogger(__name__)
 
@@ -102,24 +102,28 @@ class RulesEngine:
         at = self._watermark if now is None else now
         out: list[Finding] = []
         for rule in self.rules:
-            try:
-                found = rule.tick(at)
-            except Exception as exc:
-                self._fault(rule, "tick", exc)
-                continue
-            if found:
-                self._admit(found, out)
+            self._tick(rule, at, out)
         return out
+
+    def _tick(self, rule: Rule[Any], at: float, out: list[Finding]) -> None:
+        try:
+            found = rule.tick(at)
+        except Exception as exc:
+            self._fault(rule, "tick", exc)
+            return
+        if found:
+            self._admit(found, out)
 
     # ------------------------------------------------------------ other input
     def record_phase(self, event: PhaseEvent) -> list[Finding]:
         """A signal controller event; returns red-light findings it settles."""
         signals = self.context.signals
-        if isinstance(signals, MemorySignalTimeline):
-            signals.record_event(event)
-        else:
-            signals.record(event.signal, event.ts, event.phase)
-        return self.tick()
+        signals.record(event.signal, event.ts, event.phase)
+        out: list[Finding] = []
+        for rule in self.rules:
+            if rule.pending():
+                self._tick(rule, self._watermark, out)
+        return out
 
     def add_hotlist_entry(self, entry: HotlistEntry, now: float | None = None) -> list[Finding]:
         """Add an entry and return alerts for recent reads it matches."""

@@ -94,6 +94,10 @@ class Rule(ABC, Generic[C]):
         """Deferred findings that became decidable by stream time ``now``."""
         return ()
 
+    def pending(self) -> int:
+        """Reads held for deferred work (``tick`` settles them)."""
+        return 0
+
     def stats(self) -> dict[str, int]:
         """Counters for monitoring (no plates)."""
         return {}

@@ -152,7 +152,12 @@ class RedLightRule(Rule[RedLightConfig]):
             return ()
         return self._judge(read, approach, at, index, state)
 
+    def pending(self) -> int:
+        return len(self._pending)
+
     def tick(self, now: float) -> Sequence[Finding]:
+        if not self._pending:
+            return ()
         out: list[Finding] = []
         keep: deque[tuple[float, ReadEvent]] = deque()
         for at, read in self._pending:

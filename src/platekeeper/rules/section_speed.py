@@ -145,7 +145,9 @@ class SectionSpeedRule(Rule[SectionSpeedConfig]):
         self._cameras = frozenset(self._horizon)
         self._sightings: OrderedDict[tuple[str, str], list[ReadEvent]] = OrderedDict()
         self._watermark = float("-inf")
-        self._counts = {"pairs": 0, "implausible": 0, "skewed": 0, "expired": 0, "evicted": 0}
+        self._counts = dict.fromkeys(
+            ("pairs", "late_entries", "implausible", "skewed", "expired", "evicted"), 0
+        )
 
     def evaluate(self, read: ReadEvent) -> Sequence[Finding]:
         plate = read.plate
@@ -182,6 +184,7 @@ class SectionSpeedRule(Rule[SectionSpeedConfig]):
             return
         entries = self._sightings.get((read.camera, plate), [])
         if not any(read.ts < e.ts < later.ts for e in entries):
+            self._counts["late_entries"] += 1
             out.extend(self._pair(section, read, later))
 
     def _remember(self, read: ReadEvent, plate: str) -> None:

@@ -158,7 +158,7 @@ class MemorySignalTimeline:
         if runs is None:
             check_signal_id(signal)
             runs = self._runs[signal] = _Runs()
-        runs.add(ts, Phase(phase))
+        runs.add(ts, phase if isinstance(phase, Phase) else Phase(phase))
         if len(runs.starts) > 64 and runs.starts[0] < ts - 2 * self.horizon_s:
             runs.prune(ts - self.horizon_s)
 
