@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from rules_helpers import World
 
-from platekeeper.sim.captures import Capture
 from platekeeper.sim.network import Network
 from platekeeper.sim.population import Population
 from platekeeper.sim.simulator import TripSimulator
@@ -18,15 +17,6 @@ REFERENCE = date(2026, 3, 2)
 HOURS = 18
 FLEET = 2000
 SEED = 11
-
-
-@dataclass(frozen=True)
-class World:
-    network: Network
-    population: Population
-    captures: list[Capture]
-    start: datetime
-    end: datetime
 
 
 @pytest.fixture(scope="session")

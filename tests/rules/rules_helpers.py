@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,9 @@ from platekeeper.rules import (
     TrackPoint,
 )
 from platekeeper.rules.plugin import Rule, discover_plugins
+from platekeeper.sim.captures import Capture
+from platekeeper.sim.network import Network
+from platekeeper.sim.population import Population
 
 # 10:00 local time in Tashkent (UTC+5) on Monday 2 March 2026.
 T0 = datetime(2026, 3, 2, 5, 0, tzinfo=UTC).timestamp()
@@ -45,3 +49,14 @@ def context(*sites: CameraSite, **kw: Any) -> RuleContext:
 def build(name: str, config: dict[str, Any], ctx: RuleContext) -> Rule[Any]:
     plugins = discover_plugins()
     return plugins.build(name, plugins.parse(config), ctx)
+
+
+@dataclass(frozen=True)
+class World:
+    """A simulated network, its fleet and a stretch of their captures."""
+
+    network: Network
+    population: Population
+    captures: list[Capture]
+    start: datetime
+    end: datetime

@@ -13,7 +13,7 @@ import random
 from collections import Counter
 
 import pytest
-from conftest import World
+from rules_helpers import World
 
 from platekeeper.rules import Finding, MemorySignalTimeline, RuleContext, RulesEngine, RulesSettings
 from platekeeper.rules.model import ReadEvent
