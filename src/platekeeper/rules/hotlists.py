@@ -28,10 +28,16 @@ def canonical_pattern(pattern: str) -> str:
     """The canonical form of a plate or pattern (upper case, Latin letters,
     separators dropped); ``ValueError`` when it is not one."""
     raw = pattern.strip().upper()
-    parts = re.split(r"([*?])", raw)
-    out = "".join(
-        p if p in ("*", "?") else normalise_plate(re.sub(r"[ \-.·]", "", p)) for p in parts
-    )
+    out = ""
+    for part in re.split(r"([*?])", raw):
+        if part in ("*", "?"):
+            out += part
+            continue
+        stripped = re.sub(r"[ \-.·]", "", part)
+        literal = normalise_plate(stripped)
+        if len(literal) != len(stripped):  # a character no plate has: refuse, never drop
+            raise ValueError("a hotlist entry holds only plate characters, '*' and '?'")
+        out += literal
     if not out or not _ALLOWED.match(out):
         raise ValueError("a hotlist entry holds only plate characters, '*' and '?'")
     if len(out) > MAX_PATTERN:
