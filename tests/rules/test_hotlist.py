@@ -16,9 +16,8 @@ from platekeeper.rules.recent import RecentReadsBuffer
 
 
 def entry(pattern: str, entry_id: str = "", **kw: object) -> HotlistEntry:
-    return HotlistEntry(
-        entry_id or pattern, kw.pop("list_name", "wanted"), canonical_pattern(pattern), **kw
-    )  # type: ignore[arg-type]
+    name = str(kw.pop("list_name", "wanted"))
+    return HotlistEntry(entry_id or pattern, name, canonical_pattern(pattern), **kw)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

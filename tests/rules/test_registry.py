@@ -85,7 +85,7 @@ CSV = """plate,country,status,vehicle_class,registered_until,make,colour,restric
 01A!26BC,UZ,registered,car,,x,y,
 01A127BC,UZBEK,registered,car,,x,y,
 01A128BC,UZ,registered,car,01/02/2027,x,y,
-01A129BC,UZ,registered,truck,,x,y,"[{""kind"": ""time_window"", ""start"": ""22:00"", ""end"": ""06:00"", ""zones"": [""tashkent""]}]"
+01A129BC,UZ,registered,truck,,x,y,"[{""kind"":""time_window"",""start"":""22:00"",""end"":""06:00"",""zones"":[""tashkent""]}]"
 01A130BC,UZ,registered,truck,,x,y,"[{""kind"": ""time_window"", ""start"": ""22:00""}]"
 01A131BC,UZ,registered,truck,,x,y,{not json
 01A123BC,UZ,expired,car,,x,y,
