@@ -149,7 +149,7 @@ def test_a_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "registry.csv"
     path.write_bytes(b"plate,status\n01A123BC,stol\xe9n\n")
     registry = MemoryRegistry()
-    with pytest.raises(RegistryImportError, match="UTF-8|readable"):
+    with pytest.raises(RegistryImportError, match=r"UTF-8|readable"):
         import_registry_csv(path, registry)
 
 
