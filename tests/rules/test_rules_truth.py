@@ -49,6 +49,8 @@ def _run(
             found += engine.record_phase(phases[j][1])
             j += 1
         found += engine.process(read)
+    for _, event in phases[j:]:
+        found += engine.record_phase(event)
     found += engine.tick(float("inf"))
     return found
 

@@ -65,11 +65,14 @@ class RedLightConfig(RuleConfig):
         description="Seconds into red during which a crossing is still tolerated.",
     )
     wait_for_phases_s: float = Field(
-        default=30.0,
+        default=180.0,
         ge=0,
         le=600,
         title="Wait for phases",
-        description="How long a read waits for the signal feed to cover its crossing.",
+        description=(
+            "How long (stream time) a read waits for the signal feed to cover its crossing; "
+            "at least the longest phase when the controller reports changes only."
+        ),
     )
     require_plate: bool = Field(
         default=False,

@@ -94,14 +94,14 @@ class DatabaseSignalTimeline:
             if last is None:
                 return None
             heard, phase = last
-            # Unknown when the silence around ``ts`` (from the last event
-            # before it to the next one, or to ``ts`` itself when none has
-            # come yet) is longer than the gap allowed.
-            following = session.scalar(
-                select(func.min(t.at_us)).where(t.signal == signal, t.at_us > at)
-            )
-            if (following if following is not None else at) - heard > self.max_gap_s * _US:
-                return None
+            # Unknown later than anything heard (not yet known), and where the
+            # silence around ``ts`` is longer than the gap allowed.
+            if at > heard:
+                following = session.scalar(
+                    select(func.min(t.at_us)).where(t.signal == signal, t.at_us > at)
+                )
+                if following is None or following - heard > self.max_gap_s * _US:
+                    return None
             other = session.scalar(
                 select(func.max(t.at_us)).where(
                     t.signal == signal, t.at_us <= heard, t.phase != phase

@@ -6,14 +6,16 @@ a junction), and may repeat its current phase as a heartbeat. The feed comes
 in through ``POST /api/v1/signals/...`` (signed like a camera, with ingest)
 as :class:`PhaseEvent` values; the timeline keeps them per signal head.
 
-A phase is known at ``t`` only while the controller was heard from: when no
-event came for more than ``max_gap_s`` the state in between is unknown, and
-an unknown phase never makes a violation. An instant later than the latest
-event is not known *yet*; the rule may wait for the feed to catch up.
+A phase is known at ``t`` only once the controller has been heard from at
+or after ``t`` — a change may have happened since its last report — and
+only where it was not silent for more than ``max_gap_s`` around ``t``. An
+unknown phase never makes a violation; an instant later than the latest
+event is not known *yet*, and the rule waits for the feed to catch up
+(controllers that report every second keep that wait short).
 
-:class:`MemorySignalTimeline` keeps runs of equal phase (start, phase, last
-heard) for the last ``horizon_s`` seconds of each head: a heartbeat costs no
-memory. :mod:`platekeeper.rules.signal_store` keeps the same in the database
+:class:`MemorySignalTimeline` keeps the events of the last ``horizon_s``
+seconds of each head (a run of heartbeats folded into its first and latest);
+:mod:`platekeeper.rules.signal_store` keeps the same in the database
 for deployments where the feed and the rules run in different processes.
 """
 
@@ -95,52 +97,67 @@ def check_signal_id(signal: str) -> str:
     return signal
 
 
-class _Runs:
-    """Runs of equal phase of one head, sorted by start."""
+class _Events:
+    """The events of one head, sorted by time. A heartbeat that arrives in
+    order and repeats the phase of the two events before it replaces the
+    later of them when that leaves no silence longer than ``max_gap``: a run
+    of heartbeats costs two entries, and every answer stays the same."""
 
-    __slots__ = ("heard", "phases", "starts")
+    __slots__ = ("max_gap", "phases", "times")
 
-    def __init__(self) -> None:
-        self.starts: list[float] = []
+    def __init__(self, max_gap: float) -> None:
+        self.max_gap = max_gap
+        self.times: list[float] = []
         self.phases: list[Phase] = []
-        self.heard: list[float] = []
 
     def add(self, ts: float, phase: Phase) -> None:
-        starts, phases, heard = self.starts, self.phases, self.heard
-        i = bisect.bisect_right(starts, ts)
-        if i > 0 and phases[i - 1] is phase:
-            # A heartbeat, a duplicate, or a late event inside a known run.
-            heard[i - 1] = max(heard[i - 1], ts)
+        times, phases = self.times, self.phases
+        n = len(times)
+        if n and ts > times[-1]:
+            if (
+                n >= 2
+                and phases[-1] is phase
+                and phases[-2] is phase
+                and ts - times[-2] <= self.max_gap
+            ):
+                times[-1] = ts
+                return
+            times.append(ts)
+            phases.append(phase)
             return
-        if i < len(starts) and phases[i] is phase:
-            # A late event showing that the next run began earlier.
-            starts[i] = ts
-            return
-        starts.insert(i, ts)
+        i = bisect.bisect_left(times, ts)
+        if i < n and times[i] == ts:
+            return  # a repeated delivery (the first word on an instant stands)
+        times.insert(i, ts)
         phases.insert(i, phase)
-        heard.insert(i, ts)
 
-    def state_at(self, ts: float, max_gap: float) -> PhaseState | None:
-        i = bisect.bisect_right(self.starts, ts) - 1
+    def state_at(self, ts: float) -> PhaseState | None:
+        times, phases = self.times, self.phases
+        i = bisect.bisect_right(times, ts) - 1
         if i < 0:
             return None
-        heard = self.heard[i]
+        heard = times[i]
         if ts > heard:
-            # After the run's last event: known only if the head was not silent
-            # for longer than max_gap before the next thing it said.
-            until = self.starts[i + 1] if i + 1 < len(self.starts) else ts
-            if until - heard > max_gap:
-                return None
-        return PhaseState(self.phases[i], self.starts[i])
+            if i + 1 == len(times):
+                return None  # later than anything heard: not known yet
+            if times[i + 1] - heard > self.max_gap:
+                return None  # the controller was silent too long around ts
+        phase = phases[i]
+        j = i
+        while j > 0 and phases[j - 1] is phase:
+            j -= 1
+        return PhaseState(phase, times[j])
 
     def latest(self) -> float | None:
-        return max(self.heard[-1], self.starts[-1]) if self.starts else None
+        return self.times[-1] if self.times else None
 
     def prune(self, before: float) -> None:
-        # Keep the run in force at ``before``: it answers for instants after it.
-        cut = bisect.bisect_right(self.starts, before) - 1
+        # Keep the whole run in force at ``before``: it answers "since when".
+        cut = bisect.bisect_right(self.times, before) - 1
+        while cut > 0 and self.phases[cut - 1] is self.phases[cut]:
+            cut -= 1
         if cut > 0:
-            del self.starts[:cut], self.phases[:cut], self.heard[:cut]
+            del self.times[:cut], self.phases[:cut]
 
 
 class MemorySignalTimeline:
@@ -151,15 +168,15 @@ class MemorySignalTimeline:
     ) -> None:
         self.max_gap_s = max_gap_s
         self.horizon_s = horizon_s
-        self._runs: dict[str, _Runs] = {}
+        self._runs: dict[str, _Events] = {}
 
     def record(self, signal: str, ts: float, phase: Phase) -> None:
         runs = self._runs.get(signal)
         if runs is None:
             check_signal_id(signal)
-            runs = self._runs[signal] = _Runs()
+            runs = self._runs[signal] = _Events(self.max_gap_s)
         runs.add(ts, phase if isinstance(phase, Phase) else Phase(phase))
-        if len(runs.starts) > 64 and runs.starts[0] < ts - 2 * self.horizon_s:
+        if len(runs.times) > 64 and runs.times[0] < ts - 2 * self.horizon_s:
             runs.prune(ts - self.horizon_s)
 
     def record_event(self, event: PhaseEvent) -> None:
@@ -167,7 +184,7 @@ class MemorySignalTimeline:
 
     def state_at(self, signal: str, ts: float) -> PhaseState | None:
         runs = self._runs.get(signal)
-        return None if runs is None else runs.state_at(ts, self.max_gap_s)
+        return None if runs is None else runs.state_at(ts)
 
     def latest(self, signal: str) -> float | None:
         runs = self._runs.get(signal)
@@ -177,5 +194,5 @@ class MemorySignalTimeline:
         return sorted(self._runs)
 
     def run_count(self) -> int:
-        """Runs held in memory over all heads (for the bounded-memory tests)."""
-        return sum(len(r.starts) for r in self._runs.values())
+        """Events held in memory over all heads (for the bounded-memory tests)."""
+        return sum(len(r.times) for r in self._runs.values())
