@@ -3,6 +3,7 @@ back-off, dead letters."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -125,7 +126,7 @@ def test_failures_are_retried_with_growing_back_off(receiver: Receiver) -> None:
     dispatcher.stop()
     assert dispatcher.failed_attempts == 3
     times = [t for t, _, _ in receiver.seen]
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     # Back-off of 0.1, 0.2, 0.4 s, each jittered down to no less than half.
     assert gaps[0] >= 0.05
     assert gaps[1] >= 0.1
