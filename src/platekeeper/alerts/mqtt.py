@@ -74,4 +74,5 @@ class MqttPublisher:
         self, client: Any, userdata: Any, flags: Any, reason: Any, props: Any
     ) -> None:
         self.connected.clear()
-        logger.warning("MQTT connection lost; paho reconnects")
+        if getattr(reason, "is_failure", True):
+            logger.warning("MQTT connection lost; paho reconnects")
