@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from platekeeper.alerts.bus import AlertBus
@@ -37,7 +38,7 @@ class AlertService:
             self.webhooks = WebhookDispatcher(targets, FileDeadLetters(path))
         if settings.mqtt.enabled:
             self.mqtt = MqttPublisher(settings.mqtt)
-        self._unsubscribe: list[object] = []
+        self._unsubscribe: list[Callable[[], None]] = []
 
     def start(self) -> None:
         if self.webhooks is not None:
@@ -49,7 +50,7 @@ class AlertService:
 
     def stop(self) -> None:
         for unsubscribe in self._unsubscribe:
-            unsubscribe()  # type: ignore[operator]
+            unsubscribe()
         self._unsubscribe.clear()
         if self.webhooks is not None:
             self.webhooks.stop()

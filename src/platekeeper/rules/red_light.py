@@ -219,18 +219,18 @@ class RedLightRule(Rule[RedLightConfig]):
     @staticmethod
     def _evidence(read: ReadEvent, at: float, index: int) -> list[EvidenceRef]:
         points = sorted(read.track, key=lambda p: p.ts)
-        before = [p for p in points[:index] if p.frame is not None]
-        after = [p for p in points[index:] if p.frame is not None]
+        before = [(p, p.frame) for p in points[:index] if p.frame is not None]
+        after = [(p, p.frame) for p in points[index:] if p.frame is not None]
         out: list[EvidenceRef] = []
         framed = before + after
-        at_point = min(framed, key=lambda p: abs(p.ts - at)) if framed else None
-        if before and before[-1] is not at_point:
-            out.append(before[-1].frame.as_role("before"))  # type: ignore[union-attr]
-        if at_point is not None:
-            out.append(at_point.frame.as_role("at"))  # type: ignore[union-attr]
-        past = [p for p in after if p is not at_point and p.offset > 0]
+        nearest = min(framed, key=lambda pf: abs(pf[0].ts - at)) if framed else None
+        if before and before[-1] is not nearest:
+            out.append(before[-1][1].as_role("before"))
+        if nearest is not None:
+            out.append(nearest[1].as_role("at"))
+        past = [frame for p, frame in after if (p, frame) != nearest and p.offset > 0]
         if past:
-            out.append(past[0].frame.as_role("past"))  # type: ignore[union-attr]
+            out.append(past[0].as_role("past"))
         out.extend(e.as_role("plate") for e in read.evidence if e.kind == "crop")
         out.extend(e.as_role("clip") for e in read.evidence if e.kind == "clip")
         return out
