@@ -46,3 +46,10 @@ def require_service(name: str) -> None:
 def postgres_url() -> str:
     require_service("postgresql")
     return POSTGRES_URL
+
+
+@pytest.fixture
+def mqtt_broker() -> tuple[str, int]:
+    """Host and port of the Mosquitto broker on loopback."""
+    require_service("mqtt")
+    return SERVICES["mqtt"]

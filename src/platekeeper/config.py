@@ -27,9 +27,11 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from platekeeper.alerts.settings import AlertsSettings
 from platekeeper.audit.settings import AuditSettings
 from platekeeper.auth.settings import AuthSettings
 from platekeeper.recognition.settings import RecognitionSettings
+from platekeeper.rules.settings import RulesSettings
 from platekeeper.web.settings import WebSettings
 
 ENV_PREFIX = "PLATEKEEPER_"
@@ -78,6 +80,16 @@ class Settings(BaseSettings):
         default_factory=WebSettings,
         title="Web server",
         description="Address, TLS and maps of the operator web app.",
+    )
+    rules: RulesSettings = Field(
+        default_factory=RulesSettings,
+        title="Rules",
+        description="Which violation and alert rules run, each with its config.",
+    )
+    alerts: AlertsSettings = Field(
+        default_factory=AlertsSettings,
+        title="Alerts",
+        description="Webhooks, MQTT and the dashboard's live alert stream.",
     )
 
     @classmethod

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from platekeeper.alerts.bus import AlertBus
 from platekeeper.audit.browse import AuditReader
 from platekeeper.audit.log import AuditLog
 from platekeeper.audit.signing import CheckpointSigner, key_id
@@ -33,6 +34,7 @@ class Services:
     auth: AuthService
     users: UserAdmin
     audit: AuditReader
+    alerts: AlertBus | None = None
 
 
 def build_services(
@@ -43,12 +45,14 @@ def build_services(
     signing_key: Ed25519PrivateKey,
     former_public_keys: Iterable[Ed25519PublicKey] = (),
     clock: Clock = utc_now,
+    alerts: AlertBus | None = None,
 ) -> Services:
     """Wire the services over one database with the deployment's keys.
 
     ``sealing_key`` (32 bytes) encrypts TOTP seeds; ``signing_key`` signs
     audit checkpoints, and ``former_public_keys`` verify checkpoints signed
-    before a key rotation.
+    before a key rotation. ``alerts`` is the bus the rules raise alerts on
+    (the live alert stream is mounted only with one).
     """
     signer = CheckpointSigner(signing_key)
     audit_log = AuditLog(signer, checkpoint_every=settings.audit.checkpoint_every, clock=clock)
@@ -65,4 +69,5 @@ def build_services(
         ),
         users=UserAdmin(db, passwords, audit_log, clock),
         audit=AuditReader(db, audit_log, keys),
+        alerts=alerts,
     )
