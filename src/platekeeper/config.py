@@ -27,7 +27,9 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from platekeeper.crypto.settings import KeySettings
 from platekeeper.recognition.settings import RecognitionSettings
+from platekeeper.store.settings import StoreSettings
 
 ENV_PREFIX = "PLATEKEEPER_"
 DEFAULT_SECRETS_DIR = Path("/run/secrets")
@@ -60,6 +62,22 @@ class Settings(BaseSettings):
         default_factory=RecognitionSettings,
         title="Recognition",
         description="Plate localisation and OCR.",
+    )
+    master_key: SecretStr | None = Field(
+        default=None,
+        title="Master key",
+        description="Base64 of 32 random bytes (PLATEKEEPER_MASTER_KEY or a secrets file). "
+        "When unset, the key file made by `platekeeper init` is used.",
+    )
+    keys: KeySettings = Field(
+        default_factory=KeySettings,
+        title="Keys",
+        description="Master key file and key vault.",
+    )
+    store: StoreSettings = Field(
+        default_factory=StoreSettings,
+        title="Store",
+        description="Database, evidence store, search bounds, input limits and retention.",
     )
 
     @classmethod
