@@ -59,7 +59,8 @@ def test_ciphertext_moved_to_another_row_does_not_open(
     with store.db.write() as session:
         a = session.get(Read, (first, START))
         b = session.get(Read, (second, START - timedelta(minutes=1)))
-        assert a is not None and b is not None
+        assert a is not None
+        assert b is not None
         a.sealed, b.sealed = b.sealed, a.sealed
     with pytest.raises(DecryptionFailed):
         store.reads.get(first)
@@ -89,7 +90,8 @@ def test_evidence_is_encrypted_and_deduplicated(
     assert len(files) == 2
     for path in files:
         content = path.read_bytes()
-        assert crop_jpeg[:64] not in content and frame_jpeg[:64] not in content
+        assert crop_jpeg[:64] not in content
+        assert frame_jpeg[:64] not in content
         assert b"JFIF" not in content
 
 
@@ -132,7 +134,8 @@ def test_png_evidence_is_accepted(store: Store, cameras: dict[str, int]) -> None
         [read(evidence=[NewEvidence(EvidenceKind.CROP, buffer.getvalue())])]
     )
     stored = store.reads.get(read_id)
-    assert stored is not None and stored.evidence[0].media_type == "image/png"
+    assert stored is not None
+    assert stored.evidence[0].media_type == "image/png"
 
 
 def test_many_reads_in_one_batch(store: Store, cameras: dict[str, int]) -> None:
