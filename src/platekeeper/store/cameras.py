@@ -126,6 +126,15 @@ class CameraRepository:
     def in_area(self, box: BoundingBox) -> list[CameraInfo]:
         return [c for c in self.all() if box.contains(c.latitude, c.longitude)]
 
+    def set_active(self, camera_id: int, active: bool) -> None:
+        """Enable or disable a camera; reads from a disabled camera are refused."""
+        with self.db.write() as session:
+            row = session.get(Camera, camera_id)
+            if row is None:
+                raise InvalidInput(f"no camera {camera_id}")
+            row.active = active
+        self._reload()
+
     def set_neighbours(self, camera_id: int, neighbours: Mapping[int, float]) -> None:
         """Replace the downstream neighbours of a camera: {camera id: metres}."""
         for neighbour_id, distance in neighbours.items():
