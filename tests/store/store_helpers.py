@@ -76,3 +76,85 @@ def jpeg(width: int, height: int, label: str = "", quality: int = 80, seed: int 
     out = io.BytesIO()
     image.save(out, "JPEG", quality=quality)
     return out.getvalue()
+
+
+def postgres_base_url(database_url: str) -> str:
+    return database_url.split("?", 1)[0]
+
+
+def libpq_url(database_url: str) -> str:
+    """The URL as libpq tools (pg_dump, psql) take it."""
+    return postgres_base_url(database_url).replace("postgresql+psycopg://", "postgresql://")
+
+
+@dataclass
+class Backup:
+    """A copy of the database and the evidence directory — what an operator's
+    nightly backup holds. The key vault is not in it: it is backed up apart."""
+
+    database: Path
+    evidence: Path
+
+
+def take_backup(env: StoreEnv, where: Path) -> Backup:
+    import shutil
+    import sqlite3
+    import subprocess
+
+    where.mkdir(parents=True)
+    database = where / ("db.sqlite" if env.backend == "sqlite" else "db.sql")
+    if env.backend == "sqlite":
+        source = sqlite3.connect(env.data_dir / "platekeeper.db")
+        target = sqlite3.connect(database)
+        source.backup(target)
+        target.close()
+        source.close()
+    else:
+        subprocess.run(
+            [
+                "pg_dump",
+                "--no-owner",
+                "--schema",
+                str(env.schema),
+                "-f",
+                str(database),
+                libpq_url(env.database_url),
+            ],
+            check=True,
+        )
+    evidence = where / "evidence"
+    shutil.copytree(env.data_dir / "evidence", evidence)
+    return Backup(database, evidence)
+
+
+def restore_backup(env: StoreEnv, backup: Backup) -> None:
+    """Put the backup back in place of the live database and evidence."""
+    import shutil
+    import sqlite3
+    import subprocess
+
+    for store in env.opened:
+        store.close()
+    env.opened.clear()
+    if env.backend == "sqlite":
+        live = env.data_dir / "platekeeper.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{live}{suffix}").unlink(missing_ok=True)
+        source = sqlite3.connect(backup.database)
+        target = sqlite3.connect(live)
+        source.backup(target)
+        target.close()
+        source.close()
+    else:
+        url = libpq_url(env.database_url)
+        subprocess.run(
+            ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-c", f"DROP SCHEMA {env.schema} CASCADE", url],
+            check=True,
+        )
+        subprocess.run(
+            ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(backup.database), url],
+            check=True,
+            capture_output=True,
+        )
+    shutil.rmtree(env.data_dir / "evidence")
+    shutil.copytree(backup.evidence, env.data_dir / "evidence")

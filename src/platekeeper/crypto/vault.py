@@ -136,11 +136,14 @@ class KeyVault:
         logger.info("destroyed %d key(s) in the vault", count)
         return count
 
-    def handles(self) -> set[bytes]:
-        """Handles of every anonymous (data) key: for sweeping orphans."""
+    def handles(self, created_before: float | None = None) -> set[bytes]:
+        """Handles of anonymous (data) keys, optionally only those created
+        before ``created_before`` (epoch seconds): for sweeping orphans."""
+        query = select(vault_keys.c.handle).where(vault_keys.c.name.is_(None))
+        if created_before is not None:
+            query = query.where(vault_keys.c.created_at < created_before)
         with self.engine.connect() as conn:
-            rows = conn.execute(select(vault_keys.c.handle).where(vault_keys.c.name.is_(None)))
-            return {row[0] for row in rows}
+            return {row[0] for row in conn.execute(query)}
 
     # -- named system keys --------------------------------------------------
 

@@ -109,6 +109,10 @@ class PartitionManager:
                 # `name` matched _NAME (digits only): no injection possible.
                 probe = text(f"SELECT 1 FROM {name} LIMIT 1")  # noqa: S608
                 if session.execute(probe).first() is None:
+                    # Detach first: foreign keys into `reads` hang on to a
+                    # partition that is still attached (PostgreSQL checks that
+                    # nothing refers to its rows while detaching).
+                    session.execute(text(f"ALTER TABLE reads DETACH PARTITION {name}"))
                     session.execute(text(f"DROP TABLE {name}"))
                     dropped.append(name)
         with self._lock:
