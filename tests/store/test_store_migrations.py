@@ -64,19 +64,11 @@ def test_partitions_do_not_count_as_differences(env: StoreEnv) -> None:
         assert kind == "p"  # partitioned
 
 
-def test_store_refuses_an_unmigrated_database(env: StoreEnv, tmp_path: object) -> None:
+def test_store_refuses_an_unmigrated_database(env: StoreEnv) -> None:
     from dataclasses import replace
 
     config = env.config()
-    empty = replace(
-        config,
-        store=config.store.model_copy(
-            update={"database_url": f"sqlite:///{env.data_dir}/empty.db"}
-        ),
-    )
-    try:
+    url = f"sqlite:///{env.data_dir}/empty.db"
+    empty = replace(config, store=config.store.model_copy(update={"database_url": url}))
+    with pytest.raises(StoreError, match="platekeeper migrate"):
         open_store(empty)
-    except StoreError as exc:
-        assert "platekeeper migrate" in str(exc)
-    else:
-        raise AssertionError("an unmigrated database was accepted")
