@@ -70,6 +70,7 @@ class Database:
         writer = engine.execution_options(sqlite_begin_immediate=True) if self.is_sqlite else engine
         self._writer_sessions = sessionmaker(writer, expire_on_commit=False)
         self._write_lock = threading.Lock()
+        self._writer = threading.local()
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
@@ -82,12 +83,20 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        if not self.is_sqlite:
-            with self._sessions.begin() as session:
+        # A write inside a write would wait for itself forever on SQLite (and
+        # be two unrelated transactions on PostgreSQL): refuse it on both.
+        if getattr(self._writer, "active", False):
+            raise RuntimeError("nested Database.write(): this thread already holds a write")
+        self._writer.active = True
+        try:
+            if not self.is_sqlite:
+                with self._sessions.begin() as session:
+                    yield session
+                return
+            with self._write_lock, self._writer_sessions.begin() as session:
                 yield session
-            return
-        with self._write_lock, self._writer_sessions.begin() as session:
-            yield session
+        finally:
+            self._writer.active = False
 
     def dispose(self) -> None:
         self.engine.dispose()

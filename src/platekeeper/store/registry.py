@@ -74,13 +74,15 @@ class RegistryRepository:
         data_key = self.keys.data_key(DataClass.REGISTRY, None)
         exact = exact_index(index_key.material, canonical)
         now = self.clock()
+        # Reserved outside the write transaction (the allocator writes too);
+        # an update leaves the id unused, which costs nothing.
+        (new_id,) = self.ids.allocate(TABLE, 1)
         with self.db.write() as session:
             row = session.scalars(
                 select(Vehicle).where(Vehicle.plate_exact == exact, Vehicle.country == country)
             ).first()
             if row is None:
-                (vehicle_id,) = self.ids.allocate(TABLE, 1)
-                row = Vehicle(id=vehicle_id, country=country, plate_exact=exact)
+                row = Vehicle(id=new_id, country=country, plate_exact=exact)
                 session.add(row)
             row.plate_fuzzy = fuzzy_index(index_key.material, canonical)
             row.sealed = data_key.cipher.seal(canonical.encode("ascii"), record_aad(TABLE, row.id))
