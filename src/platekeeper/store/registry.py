@@ -62,7 +62,11 @@ class RegistryRepository:
         restrictions: Mapping[str, Any] | None = None,
     ) -> VehicleRecord:
         canonical = canonical_plate(plate)
-        status = VehicleStatus(status)
+        try:
+            status = VehicleStatus(status)
+        except ValueError:
+            allowed = ", ".join(v.value for v in VehicleStatus)
+            raise InvalidInput(f"unknown vehicle status {status!r} (one of {allowed})") from None
         if not _COUNTRY.match(country):
             raise InvalidInput("the country must be an ISO code of up to 3 capital letters")
         restrictions = dict(restrictions or {})
