@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from platekeeper import __version__
+from platekeeper.commands import init, keys, migrate, retention
 from platekeeper.commands.context import AppContext
 
 app = typer.Typer(
@@ -46,6 +47,10 @@ def _root(
 def version() -> None:
     """Print the platekeeper version."""
     typer.echo(__version__)
+
+
+for _command in (init, migrate, keys, retention):
+    _command.register(app)
 
 
 def main() -> None:

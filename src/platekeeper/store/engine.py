@@ -9,9 +9,11 @@ connections and never wait for the writer. PostgreSQL needs neither.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -23,6 +25,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine for a ``sqlite:///…`` or ``postgresql+psycopg://…`` URL."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            _create_private_file(Path(parsed.database))
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
@@ -33,6 +37,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         return create_engine(url, pool_pre_ping=True, **kwargs)
     raise ValueError(f"unsupported database backend {parsed.get_backend_name()!r}")
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the database file owner-only before SQLite does (its WAL and
+    shared-memory files take the same mode)."""
+    if path.exists():
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDONLY | os.O_CREAT, 0o600))
 
 
 def _configure_sqlite(engine: Engine) -> None:

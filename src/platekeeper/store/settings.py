@@ -4,9 +4,9 @@ database and evidence live, search bounds, input limits, retention policies."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
-from sqlalchemy.engine import make_url
 
 
 class RetentionPolicy(BaseModel):
@@ -160,7 +160,7 @@ class StoreSettings(BaseModel):
     @field_validator("database_url")
     @classmethod
     def _no_password_in_url(cls, value: str | None) -> str | None:
-        if value is not None and make_url(value).password is not None:
+        if value is not None and urlsplit(value).password is not None:
             raise ValueError(
                 "the database URL may not contain a password; set "
                 "PLATEKEEPER_STORE__DATABASE_PASSWORD instead"
@@ -169,6 +169,8 @@ class StoreSettings(BaseModel):
 
     def resolved_database_url(self, data_dir: Path) -> str:
         """The database URL with the password filled in (never log it)."""
+        from sqlalchemy.engine import make_url
+
         url = make_url(self.database_url or f"sqlite:///{data_dir.absolute()}/platekeeper.db")
         if self.database_password is not None:
             url = url.set(password=self.database_password.get_secret_value())
