@@ -41,5 +41,33 @@ def fuzzy_index(key: bytes, plate: str) -> int:
 
 
 def plate_indexes(key: bytes, plate: str) -> tuple[int, int]:
-    """Both indexes of an already canonical plate, in one call (ingest path)."""
+    """Both indexes of a plate, in one call."""
     return exact_index(key, plate), fuzzy_index(key, plate)
+
+
+class BlindIndexer:
+    """The two indexes under one key, with the HMAC key schedule done once.
+
+    Copying a keyed HMAC state is cheaper than keying a new one for every
+    plate; on the ingest path that is a third of the cost of an index.
+    Gives the same values as ``exact_index`` / ``fuzzy_index``.
+    """
+
+    __slots__ = ("_exact", "_fuzzy")
+
+    def __init__(self, key: bytes) -> None:
+        self._exact = hmac.new(key, _EXACT, hashlib.sha256)
+        self._fuzzy = hmac.new(key, _FUZZY, hashlib.sha256)
+
+    def exact(self, plate: str) -> int:
+        state = self._exact.copy()
+        state.update(normalise_plate(plate).encode("ascii"))
+        return int.from_bytes(state.digest()[:8], "big", signed=True)
+
+    def fuzzy(self, plate: str) -> int:
+        state = self._fuzzy.copy()
+        state.update(confusion_skeleton(plate).encode("ascii"))
+        return int.from_bytes(state.digest()[:8], "big", signed=True)
+
+    def both(self, plate: str) -> tuple[int, int]:
+        return self.exact(plate), self.fuzzy(plate)

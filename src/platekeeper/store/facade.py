@@ -90,6 +90,7 @@ class Store:
         return SearchService(self.reads, self.keys, self.cameras, self.config.store, guard)
 
     def close(self) -> None:
+        self.evidence.close()
         self.db.dispose()
         self.vault.dispose()
 

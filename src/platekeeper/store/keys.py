@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from platekeeper.crypto import KeyUnavailable
 from platekeeper.crypto.aead import BlobSealer, DataCipher
+from platekeeper.crypto.blind_index import BlindIndexer
 from platekeeper.crypto.signing import Signer
 from platekeeper.crypto.vault import KeyVault
 from platekeeper.store.engine import Database
@@ -60,11 +61,12 @@ class KeyRef:
 
 @dataclass(frozen=True)
 class ActiveKey:
-    """An unwrapped key: raw material (for HMAC) and a cipher (for AES-GCM)."""
+    """An unwrapped key: raw material, a cipher (AES-GCM) and an indexer (HMAC)."""
 
     ref: KeyRef
-    material: bytes
-    cipher: DataCipher
+    material: bytes = field(repr=False)
+    cipher: DataCipher = field(repr=False)
+    indexer: BlindIndexer = field(repr=False)
 
     @property
     def id(self) -> int:
@@ -129,6 +131,9 @@ class KeyService:
         self._ttl = float(cache_seconds)
         self._lock = threading.Lock()
         self._by_scope: dict[str, tuple[ActiveKey, float]] = {}
+        # The ingest path asks for the same few keys thousands of times a
+        # second: a tuple lookup, before any date arithmetic or formatting.
+        self._fast: dict[tuple[object, ...], tuple[ActiveKey, float]] = {}
         self._by_id: dict[int, tuple[ActiveKey, float]] = {}
         self._sealer: BlobSealer | None = None
 
@@ -271,6 +276,7 @@ class KeyService:
                 .values(state=KeyState.DESTROYED.value, destroyed_at=self.clock())
             )
         with self._lock:
+            self._fast.clear()
             for key_id in wanted:
                 cached = self._by_id.pop(key_id, None)
                 if cached is not None:
@@ -292,12 +298,33 @@ class KeyService:
 
     def clear_cache(self) -> None:
         with self._lock:
+            self._fast.clear()
             self._by_scope.clear()
             self._by_id.clear()
 
     # -- internals ----------------------------------------------------------------
 
     def _get_or_create(
+        self,
+        purpose: KeyPurpose,
+        data_class: DataClass,
+        agency: str | None,
+        at: datetime | None,
+        hold_id: int | None,
+    ) -> ActiveKey:
+        day = int((at or self.clock()).timestamp() // 86_400)
+        fast_key = (purpose, data_class, agency, hold_id, day)
+        cached = self._fast.get(fast_key)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        key = self._get_or_create_slow(purpose, data_class, agency, at, hold_id)
+        with self._lock:
+            if len(self._fast) > 10_000:
+                self._fast.clear()
+            self._fast[fast_key] = (key, time.monotonic() + self._ttl)
+        return key
+
+    def _get_or_create_slow(
         self,
         purpose: KeyPurpose,
         data_class: DataClass,
@@ -356,7 +383,7 @@ class KeyService:
         return self._remember(scope, row, self.vault.get(row.vault_handle))
 
     def _remember(self, scope: str, row: DataKey, material: bytes) -> ActiveKey:
-        key = ActiveKey(_ref(row), material, DataCipher(row.id, material))
+        key = ActiveKey(_ref(row), material, DataCipher(row.id, material), BlindIndexer(material))
         expires = time.monotonic() + self._ttl
         with self._lock:
             self._by_scope[scope] = (key, expires)

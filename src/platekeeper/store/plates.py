@@ -17,12 +17,17 @@ MAX_PLATE_CHARS = 12
 MAX_RAW_CHARS = 32
 # Letters and digits of any script, with the separators printed on plates.
 _RAW_PLATE = re.compile(r"^[^\W_]+(?:[ \-.·]?[^\W_]+)*$")
+# What recognition hands over almost always: the canonical form already.
+_CANONICAL = re.compile(rf"[0-9A-Z]{{1,{MAX_PLATE_CHARS}}}")
+_ALNUM = re.compile(r"[^\W_]")
 
 
 def canonical_plate(text: str) -> str:
     """The canonical plate for ``text``, or ``InvalidInput`` with the reason."""
     if not isinstance(text, str):
         raise InvalidInput("the plate must be text")
+    if _CANONICAL.fullmatch(text):
+        return text
     raw = text.strip()
     if not raw:
         raise InvalidInput("the plate is empty")
@@ -34,8 +39,7 @@ def canonical_plate(text: str) -> str:
             "hyphens or dots"
         )
     plate = normalise_plate(raw)
-    alnum = sum(ch.isalnum() for ch in raw)
-    if len(plate) != alnum:
+    if len(plate) != len(_ALNUM.findall(raw)):
         raise InvalidInput("the plate holds letters that no plate alphabet uses")
     if len(plate) > MAX_PLATE_CHARS:
         raise InvalidInput(f"the plate has more than {MAX_PLATE_CHARS} characters")

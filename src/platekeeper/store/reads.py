@@ -20,19 +20,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from platekeeper.crypto import KeyUnavailable
 from platekeeper.crypto.aead import record_aad
-from platekeeper.crypto.blind_index import plate_indexes
 from platekeeper.store import payload
+from platekeeper.store.base import Base
 from platekeeper.store.cameras import CameraRepository
 from platekeeper.store.engine import Database
 from platekeeper.store.errors import InvalidInput, InvalidRead, UnknownCamera
 from platekeeper.store.evidence.sealing import EvidenceStore, PreparedBlob
 from platekeeper.store.evidence.validation import (
+    CheckedEvidence,
     EvidenceLimits,
     EvidenceRejected,
     check_evidence,
@@ -44,9 +45,18 @@ from platekeeper.store.partitions import PartitionManager
 from platekeeper.store.plates import canonical_plate
 from platekeeper.store.records import CameraInfo, EvidenceRef, NewRead, StoredRead
 from platekeeper.store.settings import StoreSettings
-from platekeeper.store.types import EVIDENCE_CLASS, DataClass, EvidenceKind, utc_now
+from platekeeper.store.types import (
+    EVIDENCE_CLASS,
+    DataClass,
+    EvidenceKind,
+    UtcDateTime,
+    utc_now,
+)
 
 logger = logging.getLogger(__name__)
+
+_READS_TABLE = Base.metadata.tables["reads"]
+_LINKS_TABLE = Base.metadata.tables["read_evidence"]
 
 READ_TABLE = "reads"
 MAX_CANDIDATES = 10
@@ -71,7 +81,7 @@ class _Checked:
     camera: CameraInfo
     plate: str
     candidates: tuple[tuple[str, float], ...]
-    evidence: tuple[PreparedBlob, ...]
+    evidence: tuple[CheckedEvidence, ...]
 
 
 class ReadStore:
@@ -104,6 +114,12 @@ class ReadStore:
             max_image_pixels=settings.max_image_pixels,
         )
         self._insert_blob = pg_insert if not db.is_sqlite else sqlite_insert
+        mark = "?" if db.engine.dialect.paramstyle == "qmark" else "%s"
+        self._insert_reads_sql = _insert_sql("reads", _READ_INSERT_COLUMNS, mark)
+        self._insert_links_sql = _insert_sql("read_evidence", _LINK_INSERT_COLUMNS, mark)
+        utc = UtcDateTime()
+        self._to_db = utc.bind_processor(db.engine.dialect) or (lambda value: value)
+        self._expiry_by_day: dict[int, datetime] = {}
 
     # -- validation ------------------------------------------------------------
 
@@ -120,11 +136,22 @@ class ReadStore:
             raise InvalidRead("the capture time must carry a time zone", index)
         if at > now + timedelta(seconds=self.settings.max_clock_skew_seconds):
             raise InvalidRead("the capture time is in the future", index)
-        if self.keys.expiry(DataClass.READS, at) <= now:
+        if self._too_old(at, now):
             raise InvalidRead("the capture time is older than the retention period", index)
         plate, candidates = self._check_text(read, index)
         prepared = self._check_evidence(read, index)
         return _Checked(read, camera, plate, candidates, prepared)
+
+    def _too_old(self, at: datetime, now: datetime) -> bool:
+        # Retention periods are whole UTC days: one answer per day and run.
+        day = int(at.timestamp() // 86_400)
+        expiry = self._expiry_by_day.get(day)
+        if expiry is None:
+            expiry = self.keys.expiry(DataClass.READS, at)
+            if len(self._expiry_by_day) > 1_000:
+                self._expiry_by_day.clear()
+            self._expiry_by_day[day] = expiry
+        return expiry <= now
 
     def _check_text(
         self, read: NewRead, index: int | None
@@ -147,7 +174,7 @@ class ReadStore:
                 raise InvalidRead("the GPS position is out of range", index)
         return plate, candidates
 
-    def _check_evidence(self, read: NewRead, index: int | None) -> tuple[PreparedBlob, ...]:
+    def _check_evidence(self, read: NewRead, index: int | None) -> tuple[CheckedEvidence, ...]:
         if len(read.evidence) > self.settings.max_evidence_per_read:
             raise InvalidRead("too many evidence items", index)
         prepared = []
@@ -156,7 +183,7 @@ class ReadStore:
                 checked = check_evidence(EvidenceKind(item.kind), item.data, self.limits)
             except EvidenceRejected as exc:
                 raise InvalidRead(str(exc), index) from None
-            prepared.append(self.evidence.prepare(checked))
+            prepared.append(checked)
         return tuple(prepared)
 
     # -- ingest ------------------------------------------------------------------
@@ -166,42 +193,40 @@ class ReadStore:
         if not reads:
             return []
         checked = [self.check(read, index) for index, read in enumerate(reads)]
+        sealed_blobs = self.evidence.prepare_many(
+            [item for read in checked for item in read.evidence]
+        )
         read_ids = self.ids.allocate(READ_TABLE, len(checked))
-        read_rows: list[dict[str, object]] = []
+        read_rows: list[tuple[object, ...]] = []
         blobs: dict[bytes, tuple[PreparedBlob, dict[str, object]]] = {}
-        links: list[tuple[int, bytes, datetime]] = []
+        links: list[tuple[int, bytes, object]] = []
+        to_db = self._to_db
+        position = 0
         for read_id, item in zip(read_ids, checked, strict=True):
             at = item.read.captured_at
             agency = item.camera.agency
             data_key = self.keys.data_key(DataClass.READS, agency, at)
-            index_key = self.keys.index_key(DataClass.READS, at)
-            exact, fuzzy = plate_indexes(index_key.material, item.plate)
+            exact, fuzzy = self.keys.index_key(DataClass.READS, at).indexer.both(item.plate)
             body = payload.encode(item.plate, item.candidates, item.read.gps)
+            sealed = data_key.cipher.seal(body, record_aad(READ_TABLE, read_id))
+            db_at = to_db(at)
             read_rows.append(
-                {
-                    "id": read_id,
-                    "captured_at": at,
-                    "camera_id": item.camera.id,
-                    "data_key_id": data_key.id,
-                    "plate_exact": exact,
-                    "plate_fuzzy": fuzzy,
-                    "sealed": data_key.cipher.seal(body, record_aad(READ_TABLE, read_id)),
-                    "confidence": float(item.read.confidence),
-                    "country": item.read.country,
-                    "hit": False,
-                }
-            )
-            for blob in item.evidence:
-                links.append((read_id, blob.address, at))
+                (read_id, db_at, item.camera.id, data_key.id, exact, fuzzy, sealed,
+                 float(item.read.confidence), item.read.country, False)
+            )  # fmt: skip
+            for blob in sealed_blobs[position : position + len(item.evidence)]:
+                links.append((read_id, blob.address, db_at))
                 if blob.address not in blobs:
                     blob_key = self.keys.data_key(EVIDENCE_CLASS[blob.kind], agency, at)
-                    blobs[blob.address] = (blob, self._blob_row(blob, blob_key.id, at))
-                    blobs[blob.address][1]["wrapped_key"] = self.evidence.wrap_key(
+                    row = self._blob_row(blob, blob_key.id, at)
+                    row["wrapped_key"] = self.evidence.wrap_key(
                         blob_key.cipher, blob.address, blob.blob_key
                     )
+                    blobs[blob.address] = (blob, row)
+            position += len(item.evidence)
 
         blob_ids = self._write_objects(blobs)
-        self.partitions.ensure(row["captured_at"] for row in read_rows)  # type: ignore[misc]
+        self.partitions.ensure(item.read.captured_at for item in checked)
         with self.db.write() as session:
             if blobs:
                 new_rows = [row for address, (_b, row) in blobs.items() if address not in blob_ids]
@@ -214,14 +239,15 @@ class ReadStore:
                     )
                     addresses = [address for address in blobs if address not in blob_ids]
                     blob_ids.update(self._blob_ids(session, addresses))
-            session.execute(insert(Read), read_rows)
+            # Straight to the driver's executemany: the rows are already in
+            # database form, and SQLAlchemy's per-row parameter processing
+            # would cost more than the encryption.
+            connection = session.connection()
+            connection.exec_driver_sql(self._insert_reads_sql, read_rows)
             if links:
-                session.execute(
-                    insert(ReadEvidence),
-                    [
-                        {"read_id": rid, "blob_id": blob_ids[address], "captured_at": at}
-                        for rid, address, at in links
-                    ],
+                connection.exec_driver_sql(
+                    self._insert_links_sql,
+                    [(rid, blob_ids[address], db_at) for rid, address, db_at in links],
                 )
         return read_ids
 
@@ -249,10 +275,8 @@ class ReadStore:
         for address, blob_id in zip(
             new, self.ids.allocate("evidence_blobs", len(new)), strict=True
         ):
-            blob, row = blobs[address]
-            row["id"] = blob_id
-            self.evidence.backend.put_new(blob.name, blob.sealed)
-        self.evidence.backend.flush()
+            blobs[address][1]["id"] = blob_id
+        self.evidence.write_many([blobs[address][0] for address in new])
         return existing
 
     @staticmethod
@@ -341,6 +365,27 @@ class ReadStore:
             address, key_id, wrapped = row.address, row.data_key_id, row.wrapped_key
         key = self.keys.by_id(key_id)
         return ref, self.evidence.open(address, kind, key.cipher, wrapped)
+
+
+_READ_INSERT_COLUMNS = (
+    "id",
+    "captured_at",
+    "camera_id",
+    "data_key_id",
+    "plate_exact",
+    "plate_fuzzy",
+    "sealed",
+    "confidence",
+    "country",
+    "hit",
+)
+_LINK_INSERT_COLUMNS = ("read_id", "blob_id", "captured_at")
+
+
+def _insert_sql(table: str, columns: Sequence[str], mark: str) -> str:
+    # Table and column names are the constants above, never input.
+    marks = ", ".join([mark] * len(columns))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
 
 
 def _confidence(value: float) -> float:

@@ -8,6 +8,9 @@ a legal hold) re-wraps those 61 bytes; the object is never rewritten.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from platekeeper.crypto.aead import BlobSealer, DataCipher
@@ -43,11 +46,45 @@ class PreparedBlob:
 
 
 class EvidenceStore:
-    """Seals blobs for, and opens blobs from, one back-end."""
+    """Seals blobs for, and opens blobs from, one back-end.
 
-    def __init__(self, backend: BlobBackend, sealer: BlobSealer) -> None:
+    Hashing and sealing a batch's blobs, and writing them, run on a small
+    thread pool: SHA-256 and file or HTTP I/O release the GIL, and a batch
+    of frames is megabytes.
+    """
+
+    def __init__(self, backend: BlobBackend, sealer: BlobSealer, workers: int = 8) -> None:
         self.backend = backend
         self.sealer = sealer
+        self._workers = workers
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="evidence")
+            return self._pool
+
+    def prepare_many(self, items: Sequence[CheckedEvidence]) -> list[PreparedBlob]:
+        if len(items) < 2:
+            return [self.prepare(item) for item in items]
+        return list(self._executor().map(self.prepare, items))
+
+    def write_many(self, blobs: Sequence[PreparedBlob]) -> None:
+        """Write objects (write-once), then make them durable."""
+        if len(blobs) < 2:
+            for blob in blobs:
+                self.backend.put_new(blob.name, blob.sealed)
+        else:
+            list(self._executor().map(lambda b: self.backend.put_new(b.name, b.sealed), blobs))
+        self.backend.flush()
+
+    def close(self) -> None:
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
 
     def prepare(self, checked: CheckedEvidence) -> PreparedBlob:
         address, blob_key = self.sealer.address_and_key(checked.data)
