@@ -90,7 +90,7 @@ def bench_store(
     finally:
         store.close()
         if not keep:
-            if schema is not None:
+            if backend == "postgresql" and schema is not None:
                 admin = make_engine(POSTGRES_URL)
                 with admin.begin() as conn:
                     conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))

@@ -44,6 +44,7 @@ PERIODIC_CLASSES = (
 )
 # Data types whose reads carry blind indexes that a search must consult.
 SEARCHABLE_CLASSES = (DataClass.READS, DataClass.HITS)
+_CATALOGUE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,8 @@ class KeyService:
         self._fast: dict[tuple[object, ...], tuple[ActiveKey, float]] = {}
         self._by_id: dict[int, tuple[ActiveKey, float]] = {}
         self._sealer: BlobSealer | None = None
+        self._catalogue: tuple[list[tuple[int, datetime | None, datetime | None]], float] | None
+        self._catalogue = None
 
     # -- policies -------------------------------------------------------------
 
@@ -206,36 +209,51 @@ class KeyService:
     def search_windows(self, start: datetime, end: datetime) -> list[IndexWindow]:
         """Index keys whose data may hold reads captured in ``[start, end)``:
         the periodic ones overlapping the window, and those of active holds."""
-        with self.db.read() as session:
-            rows = session.scalars(
-                select(DataKey).where(
-                    DataKey.purpose == KeyPurpose.INDEX.value,
-                    DataKey.state == KeyState.ACTIVE.value,
-                    or_(
-                        and_(
-                            DataKey.data_class.in_([c.value for c in SEARCHABLE_CLASSES]),
-                            DataKey.period_start < end,
-                            DataKey.period_end > start,
-                        ),
-                        and_(
-                            DataKey.data_class == DataClass.HOLD.value,
-                            DataKey.hold_id.in_(
-                                select(LegalHold.id).where(LegalHold.released_at.is_(None))
-                            ),
-                        ),
-                    ),
-                )
-            ).all()
-        keys = self.by_ids(row.id for row in rows)
+        catalogue = self._searchable_catalogue()
+        wanted = [
+            (key_id, lo, hi)
+            for key_id, lo, hi in catalogue
+            if (lo is None or lo < end) and (hi is None or hi > start)
+        ]
+        keys = self.by_ids(key_id for key_id, _lo, _hi in wanted)
         windows = []
-        for row in rows:
-            key = keys.get(row.id)
+        for key_id, lo, hi in wanted:
+            key = keys.get(key_id)
             if key is None:
                 continue
-            lo = max(start, row.period_start) if row.period_start else start
-            hi = min(end, row.period_end) if row.period_end else end
-            windows.append(IndexWindow(key, lo, hi))
+            windows.append(
+                IndexWindow(key, max(start, lo) if lo else start, min(end, hi) if hi else end)
+            )
         return windows
+
+    def _searchable_catalogue(
+        self,
+    ) -> list[tuple[int, datetime | None, datetime | None]]:
+        """(id, period start, period end) of every live index key a search may
+        need. A few hundred rows a year, cached for a few seconds: every
+        search needs them, and they change once a day. A key made by another
+        process shows up here within ``_CATALOGUE_SECONDS``."""
+        now = time.monotonic()
+        cached = self._catalogue
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        query = select(DataKey.id, DataKey.period_start, DataKey.period_end).where(
+            DataKey.purpose == KeyPurpose.INDEX.value,
+            DataKey.state == KeyState.ACTIVE.value,
+            or_(
+                DataKey.data_class.in_([c.value for c in SEARCHABLE_CLASSES]),
+                and_(
+                    DataKey.data_class == DataClass.HOLD.value,
+                    DataKey.hold_id.in_(
+                        select(LegalHold.id).where(LegalHold.released_at.is_(None))
+                    ),
+                ),
+            ),
+        )
+        with self.db.engine.connect() as conn:
+            rows = [(row[0], row[1], row[2]) for row in conn.execute(query)]
+        self._catalogue = (rows, now + _CATALOGUE_SECONDS)
+        return rows
 
     # -- destroying keys ------------------------------------------------------------
 
@@ -275,6 +293,7 @@ class KeyService:
                 .where(DataKey.id.in_(wanted))
                 .values(state=KeyState.DESTROYED.value, destroyed_at=self.clock())
             )
+        self._catalogue = None
         with self._lock:
             self._fast.clear()
             for key_id in wanted:
@@ -297,6 +316,7 @@ class KeyService:
         return Signer(self.vault.system_key("signing-ed25519", Signer.new_seed))
 
     def clear_cache(self) -> None:
+        self._catalogue = None
         with self._lock:
             self._fast.clear()
             self._by_scope.clear()
@@ -364,6 +384,7 @@ class KeyService:
                     session.add(row)
                     session.flush()
                 logger.info("created %s key %d for %s", purpose, row.id, data_class)
+                self._catalogue = None
                 return self._remember(scope, row, material)
             except IntegrityError:
                 # Another process made the same key first: use theirs.

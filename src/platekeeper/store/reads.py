@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -335,19 +335,9 @@ class ReadStore:
     def evidence_refs(self, read_ids: Iterable[int]) -> dict[int, list[EvidenceRef]]:
         wanted = list(read_ids)
         out: dict[int, list[EvidenceRef]] = {}
-        with self.db.read() as session:
+        with self.db.engine.connect() as conn:
             for start in range(0, len(wanted), 500):
-                rows = session.execute(
-                    select(
-                        ReadEvidence.read_id,
-                        EvidenceBlob.id,
-                        EvidenceBlob.kind,
-                        EvidenceBlob.media_type,
-                        EvidenceBlob.size,
-                    )
-                    .join(EvidenceBlob, EvidenceBlob.id == ReadEvidence.blob_id)
-                    .where(ReadEvidence.read_id.in_(wanted[start : start + 500]))
-                )
+                rows = conn.execute(_EVIDENCE_REFS, {"ids": wanted[start : start + 500]})
                 for read_id, blob_id, kind, media_type, size in rows:
                     out.setdefault(read_id, []).append(
                         EvidenceRef(blob_id, EvidenceKind(kind), media_type, size)
@@ -380,6 +370,19 @@ _READ_INSERT_COLUMNS = (
     "hit",
 )
 _LINK_INSERT_COLUMNS = ("read_id", "blob_id", "captured_at")
+
+
+_EVIDENCE_REFS = (
+    select(
+        ReadEvidence.read_id,
+        EvidenceBlob.id,
+        EvidenceBlob.kind,
+        EvidenceBlob.media_type,
+        EvidenceBlob.size,
+    )
+    .join(EvidenceBlob, EvidenceBlob.id == ReadEvidence.blob_id)
+    .where(ReadEvidence.read_id.in_(bindparam("ids", expanding=True)))
+)
 
 
 def _insert_sql(table: str, columns: Sequence[str], mark: str) -> str:

@@ -18,15 +18,16 @@ holds more than ``max_wildcard_rows`` reads.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, bindparam, func, select
 
 from platekeeper.crypto.aead import record_aad
 from platekeeper.crypto.blind_index import exact_index, fuzzy_index
@@ -41,6 +42,7 @@ from platekeeper.store.plates import canonical_plate, parse_wildcard
 from platekeeper.store.reads import READ_COLUMNS, READ_TABLE, ReadStore
 from platekeeper.store.records import BoundingBox, StoredRead
 from platekeeper.store.settings import StoreSettings
+from platekeeper.store.types import UtcDateTime
 
 logger = logging.getLogger(__name__)
 
@@ -252,34 +254,34 @@ class SearchService:
     ) -> tuple[list[StoredRead], bool, int]:
         plate = canonical_plate(query.text)
         fuzzy = query.mode is SearchMode.FUZZY
-        column = Read.plate_fuzzy if fuzzy else Read.plate_exact
         index = fuzzy_index if fuzzy else exact_index
         wanted = confusion_skeleton(plate) if fuzzy else plate
         windows = self.keys.search_windows(query.start, query.end)
-        found: list[StoredRead] = []
-        scanned = 0
+        rows: list[Any] = []
         # One query per calendar month: on PostgreSQL each touches one
         # partition and carries only the index values of that month's keys.
-        for lo, hi, month_windows in _by_month(windows, query.start, query.end):
-            values = sorted({index(w.key.material, plate) for w in month_windows})
-            statement = (
-                select(*READ_COLUMNS)
-                .where(column.in_(values), Read.captured_at >= lo, Read.captured_at < hi)
-                .order_by(Read.captured_at, Read.id)
-                .limit(query.limit + 1 - len(found))
-            )
-            if cameras is not None:
-                statement = statement.where(Read.camera_id.in_(cameras))
-            with self.reads.db.read() as session:
-                rows = session.execute(statement).all()
-            scanned += len(rows)
-            for read in self.reads.decrypt_rows(rows):
-                candidate = confusion_skeleton(read.plate) if fuzzy else read.plate
-                if candidate == wanted:  # drop blind-index collisions
-                    found.append(read)
-            if len(found) > query.limit:
-                return found[: query.limit], True, scanned
-        return found, False, scanned
+        with self.reads.db.engine.connect() as conn:
+            for lo, hi, month_windows in _by_month(windows, query.start, query.end):
+                params: dict[str, Any] = {
+                    "values": sorted({index(w.key.material, plate) for w in month_windows}),
+                    "lo": lo,
+                    "hi": hi,
+                    "limit": query.limit + 1 - len(rows),
+                }
+                if cameras is not None:
+                    params["cameras"] = cameras
+                statement = _indexed_statement(fuzzy, cameras is not None)
+                rows.extend(conn.execute(statement, params).all())
+                if len(rows) > query.limit:
+                    break
+        found = [
+            read
+            for read in self.reads.decrypt_rows(rows)
+            # Drop blind-index collisions: another plate, same 64 bits.
+            if (confusion_skeleton(read.plate) if fuzzy else read.plate) == wanted
+        ]
+        truncated = len(rows) > query.limit
+        return found[: query.limit], truncated, len(rows)
 
     # -- wildcard: bounded decryption --------------------------------------------
 
@@ -337,6 +339,26 @@ class SearchService:
                 )
         reads = sorted(self.reads.decrypt_rows(rows), key=lambda r: (r.captured_at, r.id))
         return reads, truncated, total
+
+
+@functools.cache
+def _indexed_statement(fuzzy: bool, by_camera: bool) -> Any:
+    """The lookup of one month, built once: every search runs the same
+    statement with other parameters (building it costs more than running it)."""
+    column = Read.plate_fuzzy if fuzzy else Read.plate_exact
+    statement = (
+        select(*READ_COLUMNS)
+        .where(
+            column.in_(bindparam("values", expanding=True)),
+            Read.captured_at >= bindparam("lo", type_=UtcDateTime()),
+            Read.captured_at < bindparam("hi", type_=UtcDateTime()),
+        )
+        .order_by(Read.captured_at, Read.id)
+        .limit(bindparam("limit", type_=Integer()))
+    )
+    if by_camera:
+        statement = statement.where(Read.camera_id.in_(bindparam("cameras", expanding=True)))
+    return statement
 
 
 def _by_month(
