@@ -43,6 +43,11 @@ class IdAllocator:
             self._free[name] = (start, end)
         return out
 
+    def reserve_range(self, name: str, count: int) -> range:
+        """A fresh contiguous block of ``count`` ids (bulk imports)."""
+        start, end = self._reserve(name, count)
+        return range(start, end)
+
     def _reserve(self, name: str, size: int) -> tuple[int, int]:
         insert = pg_insert if not self.db.is_sqlite else sqlite_insert
         with self.db.write() as session:
