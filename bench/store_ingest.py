@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import random
 import sqlite3
 import struct
@@ -88,10 +89,12 @@ def run(backend: str, count: int, batch: int, evidence: bool, fsync: bool) -> No
         warm, _, _ = make_reads(batch, cameras, rng, evidence, offset=10**9)
         store.reads.ingest(warm)  # keys, partitions, caches
         reads, crop_size, frame_size = make_reads(count, cameras, rng, evidence, offset=0)
-        started = time.perf_counter()
+        load = os.getloadavg()[0]
+        started, cpu_started = time.perf_counter(), time.process_time()
         for start in range(0, count, batch):
             store.reads.ingest(reads[start : start + batch])
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
         total = count + batch
         if backend == "sqlite":
             # Fold the WAL into the file first: bytes on disk, not in flight.
@@ -106,7 +109,8 @@ def run(backend: str, count: int, batch: int, evidence: bool, fsync: bool) -> No
         evidence_bytes = dir_size(bench.data_dir / "evidence")
         print(
             f"{backend:10s} {label:13s} fsync={'on ' if fsync else 'off'} batch={batch:4d}: "
-            f"{count / elapsed:8.0f} reads/s ({count} reads in {elapsed:.1f} s)"
+            f"{count / elapsed:8.0f} reads/s ({count} reads in {elapsed:.1f} s; "
+            f"{cpu / count * 1000:.2f} ms CPU/read in this process; load average {load:.1f})"
         )
         extra = ""
         if evidence:

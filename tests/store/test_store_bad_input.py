@@ -155,6 +155,20 @@ def test_undecodable_clip(env: StoreEnv, store: Store, cameras: dict[str, int]) 
     assert_refused(env, store, [good(evidence=evidence)], "clip")
 
 
+def test_evidence_past_its_own_retention(
+    env: StoreEnv, store: Store, cameras: dict[str, int], frame_jpeg: bytes
+) -> None:
+    """A read 10 days old is within the 30-day read policy, its frame is past
+    the 7-day frame policy: the sender is told to drop the frame."""
+    late = good(
+        captured_at=START - timedelta(days=10),
+        evidence=[NewEvidence(EvidenceKind.FRAME, frame_jpeg)],
+    )
+    assert_refused(env, store, [late], "frame is older than its retention period")
+    (read_id,) = store.reads.ingest([good(captured_at=START - timedelta(days=10))])
+    assert store.reads.get(read_id) is not None
+
+
 def test_one_bad_read_refuses_the_whole_batch(
     env: StoreEnv, store: Store, cameras: dict[str, int], crop_jpeg: bytes
 ) -> None:

@@ -178,9 +178,21 @@ class ReadStore:
         if len(read.evidence) > self.settings.max_evidence_per_read:
             raise InvalidRead("too many evidence items", index)
         prepared = []
+        now = self.clock()
         for item in read.evidence:
+            kind = EvidenceKind(item.kind)
+            data_class = EVIDENCE_CLASS[kind]
+            # Frames and clips are kept for less time than reads: one that
+            # is already past its policy is refused, not stored to be shredded.
+            if self.keys.expiry(data_class, read.captured_at) <= now:
+                days = self.keys.policy(data_class).keep_days
+                raise InvalidRead(
+                    f"the {kind} is older than its retention period ({days} days); "
+                    "send the read without it",
+                    index,
+                )
             try:
-                checked = check_evidence(EvidenceKind(item.kind), item.data, self.limits)
+                checked = check_evidence(kind, item.data, self.limits)
             except EvidenceRejected as exc:
                 raise InvalidRead(str(exc), index) from None
             prepared.append(checked)

@@ -30,7 +30,6 @@ from typing import Any, Literal, Protocol
 from sqlalchemy import Integer, bindparam, func, select
 
 from platekeeper.crypto.aead import record_aad
-from platekeeper.crypto.blind_index import exact_index, fuzzy_index
 from platekeeper.recognition.text import confusion_skeleton
 from platekeeper.store import payload
 from platekeeper.store.cameras import CameraRepository
@@ -254,7 +253,6 @@ class SearchService:
     ) -> tuple[list[StoredRead], bool, int]:
         plate = canonical_plate(query.text)
         fuzzy = query.mode is SearchMode.FUZZY
-        index = fuzzy_index if fuzzy else exact_index
         wanted = confusion_skeleton(plate) if fuzzy else plate
         windows = self.keys.search_windows(query.start, query.end)
         rows: list[Any] = []
@@ -263,7 +261,12 @@ class SearchService:
         with self.reads.db.engine.connect() as conn:
             for lo, hi, month_windows in _by_month(windows, query.start, query.end):
                 params: dict[str, Any] = {
-                    "values": sorted({index(w.key.material, plate) for w in month_windows}),
+                    "values": sorted(
+                        {
+                            w.key.indexer.fuzzy(plate) if fuzzy else w.key.indexer.exact(plate)
+                            for w in month_windows
+                        }
+                    ),
                     "lo": lo,
                     "hi": hi,
                     "limit": query.limit + 1 - len(rows),

@@ -83,6 +83,7 @@ class FileBackend:
         self._dirty_dirs: set[Path] = set()
         self._syncfs = _syncfs_function() if fsync else None
         self._lock = threading.Lock()
+        self._made_dirs: set[Path] = set()
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def _path(self, name: str) -> Path:
@@ -92,24 +93,29 @@ class FileBackend:
 
     def put_new(self, name: str, data: bytes) -> bool:
         path = self._path(name)
-        if path.exists():
-            return False
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if path.parent not in self._made_dirs:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._made_dirs.add(path.parent)
+        # Written under a temporary name, then linked: a crash mid-write
+        # never leaves a partial object under the real name.
         tmp = path.with_name(f".{name}.{secrets.token_hex(4)}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
                 if self.fsync and self._syncfs is None:
-                    handle.flush()
-                    os.fdatasync(handle.fileno())
+                    os.fdatasync(fd)
+            finally:
+                os.close(fd)
             try:
                 # link() fails if the name exists: write-once without a lock.
                 os.link(tmp, path)
             except FileExistsError:
                 return False
         finally:
-            tmp.unlink(missing_ok=True)
+            os.unlink(tmp)
         with self._lock:
             self._dirty_dirs.add(path.parent)
         return True
