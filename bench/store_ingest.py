@@ -24,6 +24,7 @@ import random
 import sqlite3
 import struct
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -80,7 +81,7 @@ def make_reads(
     return reads, len(crop), len(frame)  # type: ignore[return-value]
 
 
-def run(backend: str, count: int, batch: int, evidence: bool, fsync: bool) -> None:
+def run(backend: str, count: int, batch: int, *, evidence: bool, fsync: bool, threads: int) -> None:
     rng = random.Random(7)
     label = "crop+frame" if evidence else "metadata only"
     with bench_store(backend, evidence_fsync=fsync) as bench:
@@ -90,9 +91,13 @@ def run(backend: str, count: int, batch: int, evidence: bool, fsync: bool) -> No
         store.reads.ingest(warm)  # keys, partitions, caches
         reads, crop_size, frame_size = make_reads(count, cameras, rng, evidence, offset=0)
         load = os.getloadavg()[0]
+        batches = [reads[start : start + batch] for start in range(0, count, batch)]
         started, cpu_started = time.perf_counter(), time.process_time()
-        for start in range(0, count, batch):
-            store.reads.ingest(reads[start : start + batch])
+        # Like the ingest service: several request handlers call the store
+        # at once; their checks, sealing and writes overlap, their commits
+        # take turns.
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(store.reads.ingest, batches))
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
         total = count + batch
@@ -108,7 +113,8 @@ def run(backend: str, count: int, batch: int, evidence: bool, fsync: bool) -> No
             db_bytes = pg_relation_bytes(store, "reads", "read_evidence", "evidence_blobs")
         evidence_bytes = dir_size(bench.data_dir / "evidence")
         print(
-            f"{backend:10s} {label:13s} fsync={'on ' if fsync else 'off'} batch={batch:4d}: "
+            f"{backend:10s} {label:13s} fsync={'on ' if fsync else 'off'} batch={batch:4d} "
+            f"threads={threads}: "
             f"{count / elapsed:8.0f} reads/s ({count} reads in {elapsed:.1f} s; "
             f"{cpu / count * 1000:.2f} ms CPU/read in this process; load average {load:.1f})"
         )
@@ -127,16 +133,31 @@ def main() -> None:
     parser.add_argument("--reads", type=int, default=20_000, help="metadata-only reads")
     parser.add_argument("--evidence-reads", type=int, default=3_000, help="reads with evidence")
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--threads", type=int, default=2, help="concurrent ingest callers")
     parser.add_argument(
         "--no-fsync", action="store_true", help="also measure evidence without fsync"
     )
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     for backend in backends:
-        run(backend, args.reads, args.batch, evidence=False, fsync=True)
-        run(backend, args.evidence_reads, args.batch, evidence=True, fsync=True)
+        run(backend, args.reads, args.batch, evidence=False, fsync=True, threads=args.threads)
+        run(
+            backend,
+            args.evidence_reads,
+            args.batch,
+            evidence=True,
+            fsync=True,
+            threads=args.threads,
+        )
         if args.no_fsync:
-            run(backend, args.evidence_reads, args.batch, evidence=True, fsync=False)
+            run(
+                backend,
+                args.evidence_reads,
+                args.batch,
+                evidence=True,
+                fsync=False,
+                threads=args.threads,
+            )
 
 
 if __name__ == "__main__":
