@@ -59,6 +59,15 @@ def test_init_refuses_to_overwrite_a_key(data_dir: Path) -> None:
     assert key_file.read_bytes() == before
 
 
+def test_init_refuses_a_new_key_for_an_existing_vault(data_dir: Path) -> None:
+    invoke("init")
+    (data_dir / "keys" / "master.key").unlink()  # the key is lost, the vault is not
+    code, output = invoke("init")
+    assert code == 2
+    assert "restore the master key" in output
+    assert not (data_dir / "keys" / "master.key").exists()
+
+
 def test_init_with_a_key_from_the_environment(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

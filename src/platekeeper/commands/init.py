@@ -12,6 +12,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -58,6 +59,13 @@ def create_master_key(ctx: InitContext) -> str:
         raise InitRefused(
             f"a master key already exists at {path}; refusing to overwrite it (this "
             "installation is initialised: use `platekeeper migrate` to update its database)"
+        )
+    vault = _sqlite_path(ctx.config.vault_url)
+    if vault is not None and vault.exists() and vault.stat().st_size > 0:
+        raise InitRefused(
+            f"a key vault exists at {vault} but its master key does not; restore the master "
+            "key (or set PLATEKEEPER_MASTER_KEY) instead of making a new one, which could "
+            "not open it"
         )
     key = MasterKey.generate()
     write_key_file(path, key)
@@ -108,6 +116,11 @@ def create_vault(ctx: InitContext) -> str:
     return (
         f"key vault: {shown} (signing key {signer.public_key.fingerprint}, public key in {public})"
     )
+
+
+def _sqlite_path(url: str) -> Path | None:
+    prefix = "sqlite:///"
+    return Path(url[len(prefix) :]) if url.startswith(prefix) else None
 
 
 def init_steps() -> list[tuple[str, InitStep]]:
