@@ -105,22 +105,22 @@ def add_cameras(store: Store, count: int, rng: random.Random) -> list[str]:
     for n in range(count):
         code = f"CAM-{n:04d}"
         codes.append(code)
-        if code in existing:
-            continue
-        store.cameras.add(
-            CameraSpec(
-                code,
-                f"Camera {n}",
-                f"BANK-{n // 4:03d}",
-                f"agency-{n % 14:02d}",
-                f"region-{n % 14:02d}",
-                37.0 + rng.random() * 8,
-                56.0 + rng.random() * 17,
-                heading=rng.choice([0.0, 90.0, 180.0, 270.0]),
-                direction=rng.choice(["inbound", "outbound"]),
-                road_segment=f"M{n % 50:02d}",
-            )
+        # Drawn whether or not the camera exists, so that a rerun on kept
+        # data continues the random sequence exactly as the first run did.
+        spec = CameraSpec(
+            code,
+            f"Camera {n}",
+            f"BANK-{n // 4:03d}",
+            f"agency-{n % 14:02d}",
+            f"region-{n % 14:02d}",
+            37.0 + rng.random() * 8,
+            56.0 + rng.random() * 17,
+            heading=rng.choice([0.0, 90.0, 180.0, 270.0]),
+            direction=rng.choice(["inbound", "outbound"]),
+            road_segment=f"M{n % 50:02d}",
         )
+        if code not in existing:
+            store.cameras.add(spec)
     return codes
 
 

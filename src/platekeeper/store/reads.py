@@ -128,7 +128,8 @@ class ReadStore:
         now = self.clock()
         camera = self.cameras.by_code(read.camera) if isinstance(read.camera, str) else None
         if camera is None:
-            raise UnknownCamera("unknown camera", index)
+            shown = read.camera[:64] if isinstance(read.camera, str) else "?"
+            raise UnknownCamera(f"unknown camera {shown!r}", index)
         if not camera.active:
             raise InvalidRead("the camera is disabled", index)
         at = read.captured_at
