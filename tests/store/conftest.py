@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from store_helpers import Clock, StoreEnv, jpeg
+from store_testkit import Clock, StoreEnv, jpeg
 
 from platekeeper.crypto.master import MasterKey, write_key_file
 from platekeeper.store.engine import make_engine

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from PIL import Image
 from sqlalchemy import event, func, select
-from store_helpers import START, StoreEnv, jpeg
+from store_testkit import START, StoreEnv, jpeg
 
 from platekeeper.store.errors import InvalidRead, UnknownCamera
 from platekeeper.store.facade import Store

@@ -19,7 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from store_helpers import START, TEST_PLATES, StoreEnv, jpeg, libpq_url
+from store_testkit import START, TEST_PLATES, StoreEnv, jpeg, libpq_url
 
 from platekeeper.recognition.text import confusion_skeleton
 from platekeeper.retention.holds import LegalHolds

@@ -14,7 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
-from store_helpers import START, StoreEnv
+from store_testkit import START, StoreEnv
 
 from platekeeper.store.evidence.backends import (
     BlobBackend,

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
-from store_helpers import START, StoreEnv, jpeg
+from store_testkit import START, StoreEnv, jpeg
 
 from platekeeper.crypto import DecryptionFailed
 from platekeeper.store.facade import Store

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import inspect, text
-from store_helpers import StoreEnv
+from store_testkit import StoreEnv
 
 from platekeeper.store.engine import make_engine
 from platekeeper.store.errors import StoreError

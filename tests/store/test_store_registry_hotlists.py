@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from store_helpers import START, StoreEnv
+from store_testkit import START, StoreEnv
 
 from platekeeper.store.errors import InvalidInput, NotFound
 from platekeeper.store.facade import Store

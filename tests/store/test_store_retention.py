@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text, update
-from store_helpers import START, StoreEnv, jpeg, restore_backup, take_backup
+from store_testkit import START, StoreEnv, jpeg, restore_backup, take_backup
 
 from platekeeper.crypto import KeyUnavailable
 from platekeeper.crypto.vault import vault_keys

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from store_helpers import START, StoreEnv
+from store_testkit import START, StoreEnv
 
 from platekeeper.store.errors import InvalidInput
 from platekeeper.store.facade import Store

@@ -1,4 +1,4 @@
-"""Helpers shared by the store tests (imported by their conftest and modules)."""
+"""Shared pieces of the store tests (imported by their conftest and modules)."""
 
 from __future__ import annotations
 
