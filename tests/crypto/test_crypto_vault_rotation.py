@@ -121,3 +121,33 @@ def test_rotation_with_environment_key(tmp_path: Path) -> None:
     assert report.key_file is None
     assert open_vault(tmp_path, env_key=new.encode()).get(handle) == material
     assert not os.path.exists(tmp_path / "keys" / "master.key")
+
+
+def test_vault_on_postgresql(tmp_path: Path, key_file: Path, postgres_url: str) -> None:
+    """The scale-out vault: its own PostgreSQL database (here: a schema)."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    schema = f"vault_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        keyring = load_keyring(None, key_file)
+        url = f"{postgres_url}?options=-csearch_path%3D{schema}"
+        vault = KeyVault.open(url, keyring)
+        handle, material = vault.new_key()
+        report = rotate_master_key(vault, key_file)
+        assert report.rewrapped == 1
+        reopened = KeyVault.open(url, load_keyring(None, key_file))
+        assert reopened.get(handle) == material
+        reopened.dispose()
+        vault.destroy([handle])
+        with pytest.raises(KeyUnavailable):
+            vault.get(handle)
+        vault.dispose()
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
