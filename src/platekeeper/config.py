@@ -30,8 +30,10 @@ from pydantic_settings import (
 from platekeeper.alerts.settings import AlertsSettings
 from platekeeper.audit.settings import AuditSettings
 from platekeeper.auth.settings import AuthSettings
+from platekeeper.crypto.settings import KeySettings
 from platekeeper.recognition.settings import RecognitionSettings
 from platekeeper.rules.settings import RulesSettings
+from platekeeper.store.settings import StoreSettings
 from platekeeper.web.settings import WebSettings
 
 ENV_PREFIX = "PLATEKEEPER_"
@@ -90,6 +92,22 @@ class Settings(BaseSettings):
         default_factory=AlertsSettings,
         title="Alerts",
         description="Webhooks, MQTT and the dashboard's live alert stream.",
+    )
+    master_key: SecretStr | None = Field(
+        default=None,
+        title="Master key",
+        description="Base64 of 32 random bytes (PLATEKEEPER_MASTER_KEY or a secrets file). "
+        "When unset, the key file made by `platekeeper init` is used.",
+    )
+    keys: KeySettings = Field(
+        default_factory=KeySettings,
+        title="Keys",
+        description="Master key file and key vault.",
+    )
+    store: StoreSettings = Field(
+        default_factory=StoreSettings,
+        title="Store",
+        description="Database, evidence store, search bounds, input limits and retention.",
     )
 
     @classmethod

@@ -9,9 +9,11 @@ connections and never wait for the writer. PostgreSQL needs neither.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -23,6 +25,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine for a ``sqlite:///…`` or ``postgresql+psycopg://…`` URL."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            _create_private_file(Path(parsed.database))
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
@@ -33,6 +37,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         return create_engine(url, pool_pre_ping=True, **kwargs)
     raise ValueError(f"unsupported database backend {parsed.get_backend_name()!r}")
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the database file owner-only before SQLite does (its WAL and
+    shared-memory files take the same mode)."""
+    if path.exists():
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDONLY | os.O_CREAT, 0o600))
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -70,6 +83,7 @@ class Database:
         writer = engine.execution_options(sqlite_begin_immediate=True) if self.is_sqlite else engine
         self._writer_sessions = sessionmaker(writer, expire_on_commit=False)
         self._write_lock = threading.Lock()
+        self._writer = threading.local()
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
@@ -82,12 +96,20 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        if not self.is_sqlite:
-            with self._sessions.begin() as session:
+        # A write inside a write would wait for itself forever on SQLite (and
+        # be two unrelated transactions on PostgreSQL): refuse it on both.
+        if getattr(self._writer, "active", False):
+            raise RuntimeError("nested Database.write(): this thread already holds a write")
+        self._writer.active = True
+        try:
+            if not self.is_sqlite:
+                with self._sessions.begin() as session:
+                    yield session
+                return
+            with self._write_lock, self._writer_sessions.begin() as session:
                 yield session
-            return
-        with self._write_lock, self._writer_sessions.begin() as session:
-            yield session
+        finally:
+            self._writer.active = False
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -1,0 +1,199 @@
+"""Hotlists of wanted plates, exact or with wildcards, entries encrypted.
+
+Exact entries carry a blind index and are matched by it; wildcard entries
+(``01A*``, ``?``) are matched after decryption, which is cheap because a
+hotlist holds few of them. Entries may expire.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from platekeeper.crypto.aead import record_aad
+from platekeeper.crypto.blind_index import exact_index
+from platekeeper.store.engine import Database
+from platekeeper.store.errors import InvalidInput, NotFound
+from platekeeper.store.ids import IdAllocator
+from platekeeper.store.keys import KeyService
+from platekeeper.store.models import Hotlist, HotlistEntry
+from platekeeper.store.plates import canonical_plate, parse_wildcard
+from platekeeper.store.types import DataClass, utc_now
+
+TABLE = "hotlist_entries"
+MAX_NOTE_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class HotlistInfo:
+    id: int
+    name: str
+    agency: str | None
+    description: str
+    priority: int
+    active: bool
+
+
+@dataclass(frozen=True)
+class HotlistEntryRecord:
+    id: int
+    hotlist_id: int
+    pattern: str = field(repr=False)
+    wildcard: bool
+    note: str = field(repr=False)
+    expires_at: datetime | None
+    created_at: datetime
+
+    def matches(self, plate: str) -> bool:
+        if self.wildcard:
+            return parse_wildcard(self.pattern, min_literal=0).matches(plate)
+        return self.pattern == plate
+
+
+class HotlistRepository:
+    """Hotlists and their entries."""
+
+    def __init__(
+        self,
+        db: Database,
+        keys: KeyService,
+        ids: IdAllocator,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.db = db
+        self.keys = keys
+        self.ids = ids
+        self.clock = clock
+
+    def create(
+        self, name: str, *, agency: str | None = None, description: str = "", priority: int = 0
+    ) -> HotlistInfo:
+        if not name.strip() or len(name) > 100:
+            raise InvalidInput("a hotlist name is 1-100 characters")
+        row = Hotlist(
+            name=name.strip(),
+            agency=agency,
+            description=description,
+            priority=priority,
+            active=True,
+            created_at=self.clock(),
+        )
+        try:
+            with self.db.write() as session:
+                session.add(row)
+                session.flush()
+                return _info(row)
+        except IntegrityError:
+            raise InvalidInput(f"a hotlist named {name!r} exists already") from None
+
+    def lists(self) -> list[HotlistInfo]:
+        with self.db.read() as session:
+            return [_info(row) for row in session.scalars(select(Hotlist).order_by(Hotlist.id))]
+
+    def add_entry(
+        self, hotlist_id: int, pattern: str, *, note: str = "", expires_at: datetime | None = None
+    ) -> HotlistEntryRecord:
+        """Add a plate (``01A123BC``) or a pattern (``01A*``, ``01?123BC``)."""
+        wildcard = any(ch in pattern for ch in "*?")
+        canonical = parse_wildcard(pattern).text if wildcard else canonical_plate(pattern)
+        if len(note) > MAX_NOTE_CHARS:
+            raise InvalidInput(f"a note is at most {MAX_NOTE_CHARS} characters")
+        if expires_at is not None and expires_at.tzinfo is None:
+            raise InvalidInput("an expiry must carry a time zone")
+        data_key = self.keys.data_key(DataClass.HOTLISTS, None)
+        index_key = self.keys.index_key(DataClass.HOTLISTS)
+        (entry_id,) = self.ids.allocate(TABLE, 1)
+        body = json.dumps([canonical, note], separators=(",", ":")).encode("utf-8")
+        row = HotlistEntry(
+            id=entry_id,
+            hotlist_id=hotlist_id,
+            data_key_id=data_key.id,
+            sealed=data_key.cipher.seal(body, record_aad(TABLE, entry_id)),
+            plate_exact=None if wildcard else exact_index(index_key.material, canonical),
+            wildcard=wildcard,
+            expires_at=expires_at,
+            created_at=self.clock(),
+        )
+        try:
+            with self.db.write() as session:
+                session.add(row)
+        except IntegrityError:
+            raise NotFound(f"no hotlist {hotlist_id}") from None
+        return self._record(row)
+
+    def entries(self, hotlist_id: int) -> list[HotlistEntryRecord]:
+        with self.db.read() as session:
+            rows = session.scalars(
+                select(HotlistEntry)
+                .where(HotlistEntry.hotlist_id == hotlist_id)
+                .order_by(HotlistEntry.id)
+            ).all()
+        return [self._record(row) for row in rows]
+
+    def matches(
+        self, plate: str, at: datetime | None = None
+    ) -> list[tuple[HotlistInfo, HotlistEntryRecord]]:
+        """Live entries of active hotlists that match ``plate`` at ``at``."""
+        canonical = canonical_plate(plate)
+        at = at or self.clock()
+        exact = exact_index(self.keys.index_key(DataClass.HOTLISTS).material, canonical)
+        with self.db.read() as session:
+            rows = session.execute(
+                select(HotlistEntry, Hotlist)
+                .join(Hotlist, Hotlist.id == HotlistEntry.hotlist_id)
+                .where(
+                    Hotlist.active.is_(True),
+                    or_(HotlistEntry.plate_exact == exact, HotlistEntry.wildcard.is_(True)),
+                    or_(HotlistEntry.expires_at.is_(None), HotlistEntry.expires_at > at),
+                )
+            ).all()
+        found = []
+        for entry, hotlist in rows:
+            record = self._record(entry)
+            if record.matches(canonical):
+                found.append((_info(hotlist), record))
+        return sorted(found, key=lambda pair: -pair[0].priority)
+
+    def remove_entry(self, entry_id: int) -> bool:
+        with self.db.write() as session:
+            result = session.execute(delete(HotlistEntry).where(HotlistEntry.id == entry_id))
+        return bool(getattr(result, "rowcount", 0))
+
+    def purge_expired(self, at: datetime | None = None) -> int:
+        at = at or self.clock()
+        with self.db.write() as session:
+            result = session.execute(
+                delete(HotlistEntry).where(
+                    HotlistEntry.expires_at.is_not(None), HotlistEntry.expires_at <= at
+                )
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def _record(self, row: HotlistEntry) -> HotlistEntryRecord:
+        key = self.keys.by_id(row.data_key_id)
+        pattern, note = json.loads(key.cipher.open(row.sealed, record_aad(TABLE, row.id)))
+        return HotlistEntryRecord(
+            id=row.id,
+            hotlist_id=row.hotlist_id,
+            pattern=pattern,
+            wildcard=row.wildcard,
+            note=note,
+            expires_at=row.expires_at,
+            created_at=row.created_at,
+        )
+
+
+def _info(row: Hotlist) -> HotlistInfo:
+    return HotlistInfo(
+        id=row.id,
+        name=row.name,
+        agency=row.agency,
+        description=row.description,
+        priority=row.priority,
+        active=row.active,
+    )

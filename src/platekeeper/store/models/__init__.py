@@ -1,0 +1,24 @@
+"""ORM models of the store, all on ``platekeeper.store.base.Base``.
+
+Importing this package registers every store table on ``Base.metadata``
+(Alembic's target).
+"""
+
+from platekeeper.store.models.cameras import Camera, CameraNeighbour
+from platekeeper.store.models.keys import DataKey, IdBlock, LegalHold
+from platekeeper.store.models.reads import EvidenceBlob, Read, ReadEvidence
+from platekeeper.store.models.registry import Hotlist, HotlistEntry, Vehicle
+
+__all__ = [
+    "Camera",
+    "CameraNeighbour",
+    "DataKey",
+    "EvidenceBlob",
+    "Hotlist",
+    "HotlistEntry",
+    "IdBlock",
+    "LegalHold",
+    "Read",
+    "ReadEvidence",
+    "Vehicle",
+]

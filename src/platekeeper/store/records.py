@@ -1,0 +1,103 @@
+"""Plain value objects going into and out of the store (never ORM rows)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from platekeeper.store.types import EvidenceKind
+
+
+@dataclass(frozen=True)
+class NewEvidence:
+    """An image or clip that comes with a read."""
+
+    kind: EvidenceKind
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class NewRead:
+    """A read to store. ``camera`` is the camera's code."""
+
+    camera: str
+    captured_at: datetime
+    plate: str = field(repr=False)
+    confidence: float
+    country: str | None = None
+    candidates: Sequence[tuple[str, float]] = field(default=(), repr=False)
+    gps: tuple[float, float] | None = field(default=None, repr=False)
+    evidence: Sequence[NewEvidence] = ()
+
+
+@dataclass(frozen=True)
+class CameraSpec:
+    """What an operator says about a camera when adding it."""
+
+    code: str
+    name: str
+    bank: str
+    agency: str
+    region: str
+    latitude: float
+    longitude: float
+    heading: float | None = None
+    direction: str | None = None
+    lanes: Sequence[dict[str, Any]] = ()
+    road_segment: str | None = None
+
+
+@dataclass(frozen=True)
+class CameraInfo:
+    id: int
+    code: str
+    name: str
+    bank: str
+    agency: str
+    region: str
+    latitude: float
+    longitude: float
+    heading: float | None
+    direction: str | None
+    road_segment: str | None
+    lanes: tuple[dict[str, Any], ...]
+    active: bool
+
+
+@dataclass(frozen=True)
+class EvidenceRef:
+    blob_id: int
+    kind: EvidenceKind
+    media_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class StoredRead:
+    """A decrypted read: one sighting, with where the camera stands."""
+
+    id: int
+    captured_at: datetime
+    camera: CameraInfo
+    plate: str = field(repr=False)
+    confidence: float
+    country: str | None
+    candidates: tuple[tuple[str, float], ...] = field(repr=False)
+    gps: tuple[float, float] | None = field(repr=False)
+    hit: bool
+    evidence: tuple[EvidenceRef, ...]
+
+
+@dataclass(frozen=True)
+class BoundingBox:
+    """An area on the map (WGS 84 degrees)."""
+
+    min_lat: float
+    min_lon: float
+    max_lat: float
+    max_lon: float
+
+    def contains(self, lat: float, lon: float) -> bool:
+        return self.min_lat <= lat <= self.max_lat and self.min_lon <= lon <= self.max_lon
