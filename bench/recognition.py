@@ -132,6 +132,9 @@ def main() -> int:
     parser.add_argument("--countries", choices=["auto", "all"], default="auto")
     parser.add_argument("--limit", type=int, default=0, help="only the first N images")
     parser.add_argument("--misses", action="store_true", help="list every wrong read")
+    parser.add_argument(
+        "--ocr", choices=["plate", "ppocr"], default=None, help="OCR model (default: settings')"
+    )
     args = parser.parse_args()
 
     rows = load_manifest(args.dataset)
@@ -139,7 +142,8 @@ def main() -> int:
         rows = rows[: args.limit]
     blobs = {row.path: row.path.read_bytes() for row in rows}
 
-    recognizer = Recognizer(RecognitionSettings())
+    chosen = {"ocr": args.ocr} if args.ocr else {}
+    recognizer = Recognizer(RecognitionSettings(**chosen))
     # Warm-up: the first inference of each model allocates its buffers.
     recognizer.read_bytes(blobs[rows[0].path])
 
@@ -157,7 +161,7 @@ def main() -> int:
             )
 
     # Throughput: one single-threaded engine per core, images in parallel.
-    parallel = Recognizer(RecognitionSettings(threads=1))
+    parallel = Recognizer(RecognitionSettings(threads=1, **chosen))
 
     def one(row: Row) -> None:
         img = decode_image(blobs[row.path], max_pixels=MAX_PIXELS)
