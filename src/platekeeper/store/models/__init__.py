@@ -4,19 +4,21 @@ Importing this package registers every store table on ``Base.metadata``
 (Alembic's target).
 """
 
-from platekeeper.store.models.cameras import Camera, CameraNeighbour
+from platekeeper.store.models.cameras import Camera, CameraKey, CameraNeighbour, IngestNonce
 from platekeeper.store.models.keys import DataKey, IdBlock, LegalHold
 from platekeeper.store.models.reads import EvidenceBlob, Read, ReadEvidence
 from platekeeper.store.models.registry import Hotlist, HotlistEntry, Vehicle
 
 __all__ = [
     "Camera",
+    "CameraKey",
     "CameraNeighbour",
     "DataKey",
     "EvidenceBlob",
     "Hotlist",
     "HotlistEntry",
     "IdBlock",
+    "IngestNonce",
     "LegalHold",
     "Read",
     "ReadEvidence",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from platekeeper.store.base import Base
@@ -51,3 +51,29 @@ class CameraNeighbour(Base):
         ForeignKey("cameras.id", ondelete="CASCADE"), primary_key=True
     )
     distance_m: Mapped[float] = mapped_column(Float)
+
+
+class CameraKey(Base):
+    """A camera's request-signing key. The secret is kept sealed (AES-256-GCM
+    under the vault's ``camera-keys`` key, bound to the key id): HMAC
+    verification needs the secret itself, so a hash would not do, and the
+    database alone never reveals it."""
+
+    __tablename__ = "camera_keys"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"), index=True)
+    sealed_secret: Mapped[bytes] = mapped_column(LargeBinary(128))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class IngestNonce(Base):
+    """Nonces seen in signed requests inside the accepted time window; a
+    second request with the same key and nonce is a replay."""
+
+    __tablename__ = "ingest_nonces"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

@@ -1,0 +1,133 @@
+"""``platekeeper camera``: cameras and their request-signing keys.
+
+A camera's secret is printed once, when its key is issued, for the operator
+to load into the camera or its edge agent; platekeeper keeps it only sealed.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from platekeeper.commands.context import app_context, fail
+
+if TYPE_CHECKING:
+    from platekeeper.ingest.camera_keys import IssuedKey
+    from platekeeper.store.facade import Store
+
+camera_app = typer.Typer(help="Cameras and their signing keys.", no_args_is_help=True)
+
+
+@contextmanager
+def _store(ctx: typer.Context) -> Iterator[Store]:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from platekeeper.crypto import CryptoError
+    from platekeeper.store.errors import StoreError
+    from platekeeper.store.facade import StoreConfig, open_store
+
+    settings = app_context(ctx).settings()
+    try:
+        store = open_store(StoreConfig.from_settings(settings))
+    except (StoreError, CryptoError, SQLAlchemyError, OSError) as exc:
+        fail(str(exc))
+        raise AssertionError from exc  # fail() exits; this keeps the types honest
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _show(issued: IssuedKey) -> None:
+    secret = base64.urlsafe_b64encode(issued.secret).decode().rstrip("=")
+    typer.echo(f"camera: {issued.camera_code}")
+    typer.echo(f"key id: {issued.key_id}")
+    typer.echo(f"secret: {secret}")
+    typer.echo("The secret is shown only now; load it into the camera's edge agent.")
+
+
+@camera_app.command("add")
+def add(  # noqa: PLR0917 (typer passes options as arguments)
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Unique camera code, e.g. TAS-AMIR-01.")],
+    name: Annotated[str, typer.Option(help="Human name of the site and lens.")],
+    bank: Annotated[str, typer.Option(help="Camera bank (site) the camera belongs to.")],
+    agency: Annotated[str, typer.Option(help="Agency that runs it.")],
+    region: Annotated[str, typer.Option(help="Region whose staff see its reads.")],
+    lat: Annotated[float, typer.Option(help="Latitude, degrees.")],
+    lon: Annotated[float, typer.Option(help="Longitude, degrees.")],
+    heading: Annotated[float | None, typer.Option(help="Heading of view, degrees.")] = None,
+) -> None:
+    """Add a camera and issue its first signing key (the secret is shown once)."""
+    from platekeeper.ingest.camera_keys import CameraKeys
+    from platekeeper.store.errors import InvalidInput
+    from platekeeper.store.records import CameraSpec
+
+    with _store(ctx) as store:
+        spec = CameraSpec(code, name, bank, agency, region, lat, lon, heading=heading)
+        try:
+            store.cameras.add(spec)
+            issued = CameraKeys(store.db, store.vault).issue(code)
+        except InvalidInput as exc:
+            fail(str(exc))
+            return
+    _show(issued)
+
+
+@camera_app.command("key")
+def new_key(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Code of an existing camera.")],
+) -> None:
+    """Issue another signing key for a camera (to rotate; revoke the old one after)."""
+    from platekeeper.ingest.camera_keys import CameraKeys
+    from platekeeper.store.errors import InvalidInput
+
+    with _store(ctx) as store:
+        try:
+            issued = CameraKeys(store.db, store.vault).issue(code)
+        except InvalidInput as exc:
+            fail(str(exc))
+            return
+    _show(issued)
+
+
+@camera_app.command("revoke")
+def revoke(
+    ctx: typer.Context,
+    key_id: Annotated[str, typer.Argument(help="Key id to revoke (ck_...).")],
+) -> None:
+    """Revoke a camera key: its requests are refused from now on."""
+    from platekeeper.ingest.camera_keys import CameraKeys
+    from platekeeper.store.errors import InvalidInput
+
+    with _store(ctx) as store:
+        try:
+            info = CameraKeys(store.db, store.vault).revoke(key_id)
+        except InvalidInput as exc:
+            fail(str(exc))
+            return
+    typer.echo(f"revoked {info.key_id} of camera {info.camera_code}")
+
+
+@camera_app.command("keys")
+def list_keys(
+    ctx: typer.Context,
+    code: Annotated[str | None, typer.Argument(help="Only this camera's keys.")] = None,
+) -> None:
+    """List camera keys (ids and state; never the secrets)."""
+    from platekeeper.ingest.camera_keys import CameraKeys
+
+    with _store(ctx) as store:
+        keys = CameraKeys(store.db, store.vault).list(code)
+    for key in keys:
+        state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+        typer.echo(f"{key.camera_code}\t{key.key_id}\tissued {key.created_at:%Y-%m-%d}\t{state}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(camera_app, name="camera")
