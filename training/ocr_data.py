@@ -28,6 +28,11 @@ def line_quad(boxes: list[tuple[float, float, float, float]], rng: Generator) ->
     y1 = max(b[3] for b in boxes)
     w, h = x1 - x0, y1 - y0
     grow_x = rng.uniform(0.0, 0.12) * w + rng.uniform(0, 0.3) * h
+    if rng.random() < 0.5:
+        # A text detector's box often takes in what flanks the characters on
+        # the plate (a flag, a country band, the border): the model must pass
+        # over it.
+        grow_x += rng.uniform(0.1, 0.45) * w
     grow_y = rng.uniform(0.05, 0.35) * h
     jx, jy = rng.normal(0, 0.02 * w), rng.normal(0, 0.05 * h)
     x0, x1 = x0 - grow_x / 2 + jx, x1 + grow_x / 2 + jx
