@@ -23,7 +23,13 @@ def serve(
     """Serve the operator web app and its API (HTTPS by default)."""
     import uvicorn
 
-    from platekeeper.commands.webstack import open_database, open_services
+    from platekeeper.commands.webstack import (
+        open_database,
+        open_services,
+        open_store_if_initialised,
+    )
+    from platekeeper.ingest.camera_keys import CameraKeys
+    from platekeeper.ingest.service import IngestGateway, IngestService
     from platekeeper.web.app import create_app
     from platekeeper.web.tls import ensure_tls_certificate, is_loopback
 
@@ -34,7 +40,13 @@ def serve(
     if not use_tls and not is_loopback(bind):
         fail(f"refusing to serve plain HTTP on {bind}: TLS is required off the loopback address")
     db = open_database(settings)
-    app = create_app(settings, open_services(settings, db))
+    store = open_store_if_initialised(settings)
+    gateway = None
+    if store is not None:
+        gateway = IngestGateway(CameraKeys(store.db, store.vault), IngestService(store.reads))
+    else:
+        typer.echo("no master key yet (run `platekeeper init`): camera ingest is not served")
+    app = create_app(settings, open_services(settings, db, ingest=gateway))
     tls_args: dict[str, str] = {}
     scheme = "http"
     if use_tls:
@@ -46,12 +58,16 @@ def serve(
         if files.created:
             typer.echo(f"made a self-signed certificate: {files.certificate}")
     typer.echo(f"platekeeper listening on {scheme}://{bind}:{port or web.port}/")
-    uvicorn.run(
-        app,
-        host=bind,
-        port=port or web.port,
-        server_header=False,
-        proxy_headers=False,
-        log_config=None,
-        **tls_args,  # type: ignore[arg-type]
-    )
+    try:
+        uvicorn.run(
+            app,
+            host=bind,
+            port=port or web.port,
+            server_header=False,
+            proxy_headers=False,
+            log_config=None,
+            **tls_args,  # type: ignore[arg-type]
+        )
+    finally:
+        if store is not None:
+            store.close()

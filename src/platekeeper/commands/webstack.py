@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from platekeeper.audit import models as _audit_models  # noqa: F401 (registers the tables)
 from platekeeper.audit.signing import load_or_create_signing_key, public_path
@@ -20,6 +21,10 @@ from platekeeper.config import Settings
 from platekeeper.store.base import Base
 from platekeeper.store.engine import Database
 from platekeeper.web.services import Services, build_services
+
+if TYPE_CHECKING:
+    from platekeeper.ingest.service import IngestGateway
+    from platekeeper.store.facade import Store
 
 SEALING_KEY_FILE = "auth-sealing.key"
 
@@ -53,14 +58,34 @@ def load_or_create_key_file(path: Path, size: int = 32) -> bytes:
     return key
 
 
-def open_services(settings: Settings, db: Database) -> Services:
+def open_services(
+    settings: Settings, db: Database, *, ingest: IngestGateway | None = None
+) -> Services:
     keys = settings.data_dir / "keys"
     return build_services(
         settings,
         db,
         sealing_key=load_or_create_key_file(keys / SEALING_KEY_FILE),
         signing_key=load_or_create_signing_key(settings.audit.signing_key_path(settings.data_dir)),
+        ingest=ingest,
     )
+
+
+def open_store_if_initialised(settings: Settings) -> Store | None:
+    """The store, when ``init`` has made its master key (or one is in the
+    environment); ``None`` before that."""
+    from platekeeper.crypto import CryptoError
+    from platekeeper.store.errors import StoreError
+    from platekeeper.store.facade import StoreConfig, open_store
+
+    config = StoreConfig.from_settings(settings)
+    if settings.master_key is None and not config.master_key_file.exists():
+        return None
+    try:
+        return open_store(config)
+    except (StoreError, CryptoError, OSError) as exc:
+        fail(f"cannot open the store: {exc}")
+        raise AssertionError from exc  # fail() exits
 
 
 def checkpoint_public_keys(settings: Settings, extra: list[Path]) -> list[Path]:

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from platekeeper.crypto import KeyUnavailable
 from platekeeper.crypto.aead import record_aad
@@ -201,8 +202,17 @@ class ReadStore:
 
     # -- ingest ------------------------------------------------------------------
 
-    def ingest(self, reads: Sequence[NewRead]) -> list[int]:
-        """Store a batch; returns the new read ids in order. All or nothing."""
+    def ingest(
+        self,
+        reads: Sequence[NewRead],
+        *,
+        within: Callable[[Session, list[int]], None] | None = None,
+    ) -> list[int]:
+        """Store a batch; returns the new read ids in order. All or nothing.
+
+        ``within`` runs inside the same write transaction, after the reads
+        are inserted, with their ids: what it writes (an ingest receipt, say)
+        commits with the reads or not at all."""
         if not reads:
             return []
         checked = [self.check(read, index) for index, read in enumerate(reads)]
@@ -262,6 +272,8 @@ class ReadStore:
                     self._insert_links_sql,
                     [(rid, blob_ids[address], db_at) for rid, address, db_at in links],
                 )
+            if within is not None:
+                within(session, read_ids)
         return read_ids
 
     def _blob_row(self, blob: PreparedBlob, key_id: int, at: datetime) -> dict[str, object]:

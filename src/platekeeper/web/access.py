@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
     from fastapi.dependencies.models import Dependant
 
+    from platekeeper.ingest.camera_keys import VerifiedCamera
     from platekeeper.web.services import Services
 
 SESSION_COOKIE = "__Host-platekeeper"
@@ -37,6 +38,7 @@ class AccessKind(StrEnum):
     VERIFY_LINK = "verify_link"  # a signed, expiring evidence link (public, rate limited)
     SIGNED_IN = "signed_in"  # any signed-in user
     PERMISSION = "permission"  # a signed-in user whose role grants the permission
+    CAMERA = "camera"  # a request signed with a live camera key (no session)
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,56 @@ def login_step() -> Any:
 
 def verify_link() -> Any:
     return Depends(_OpenGuard(Access(AccessKind.VERIFY_LINK)))
+
+
+class _CameraGuard(RouteGuard):
+    """Reads the body (capped) and checks the camera's signature over it."""
+
+    async def __call__(self, request: Request) -> SignedRequest:
+        from fastapi import HTTPException
+        from starlette.concurrency import run_in_threadpool
+
+        from platekeeper.ingest.signing import SignatureError
+
+        gateway = services_of(request).ingest
+        if gateway is None:  # mounted only with ingest; a safety net
+            raise HTTPException(status_code=404)
+        body = await capped_body(request, gateway.max_body_bytes)
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        try:
+            camera = await run_in_threadpool(
+                gateway.keys.verify, dict(request.headers), request.method, path, body
+            )
+        except SignatureError as exc:
+            raise HTTPException(status_code=exc.status, detail=exc.reason) from None
+        return SignedRequest(camera, body)
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    camera: VerifiedCamera
+    body: bytes
+
+
+async def capped_body(request: Request, limit: int) -> bytes:
+    """The request body, or 413 as soon as it is known to exceed ``limit``."""
+    from fastapi import HTTPException
+
+    too_large = HTTPException(status_code=413, detail=f"request body over {limit} bytes")
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def camera_signed() -> Any:
+    return Depends(_CameraGuard(Access(AccessKind.CAMERA)))
 
 
 def signed_in() -> Any:

@@ -22,7 +22,7 @@ from platekeeper.web.access import check_declarations
 from platekeeper.web.errors import install_error_handlers
 from platekeeper.web.navigation import Feature, NavItem
 from platekeeper.web.rendering import build_templates
-from platekeeper.web.routes import alerts, audit, home, login, users
+from platekeeper.web.routes import alerts, audit, home, ingest, login, users
 from platekeeper.web.security import (
     CrossOriginProtection,
     SecurityHeaders,
@@ -78,6 +78,7 @@ def default_features() -> tuple[Feature, ...]:
             ),
         ),
         Feature("alerts", alerts.build_router, enabled=lambda s: s.alerts is not None),
+        Feature("ingest", ingest.build_router, enabled=lambda s: s.ingest is not None),
     )
 
 

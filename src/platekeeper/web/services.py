@@ -23,6 +23,7 @@ from platekeeper.auth.passwords import Passwords
 from platekeeper.auth.sealing import SecretBox
 from platekeeper.auth.trail import Clock, utc_now
 from platekeeper.config import Settings
+from platekeeper.ingest.service import IngestGateway
 from platekeeper.store.engine import Database
 
 
@@ -35,6 +36,7 @@ class Services:
     users: UserAdmin
     audit: AuditReader
     alerts: AlertBus | None = None
+    ingest: IngestGateway | None = None
 
 
 def build_services(
@@ -46,6 +48,7 @@ def build_services(
     former_public_keys: Iterable[Ed25519PublicKey] = (),
     clock: Clock = utc_now,
     alerts: AlertBus | None = None,
+    ingest: IngestGateway | None = None,
 ) -> Services:
     """Wire the services over one database with the deployment's keys.
 
@@ -70,4 +73,5 @@ def build_services(
         users=UserAdmin(db, passwords, audit_log, clock),
         audit=AuditReader(db, audit_log, keys),
         alerts=alerts,
+        ingest=ingest,
     )

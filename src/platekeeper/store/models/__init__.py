@@ -4,7 +4,13 @@ Importing this package registers every store table on ``Base.metadata``
 (Alembic's target).
 """
 
-from platekeeper.store.models.cameras import Camera, CameraKey, CameraNeighbour, IngestNonce
+from platekeeper.store.models.cameras import (
+    Camera,
+    CameraKey,
+    CameraNeighbour,
+    IngestNonce,
+    IngestReceipt,
+)
 from platekeeper.store.models.keys import DataKey, IdBlock, LegalHold
 from platekeeper.store.models.reads import EvidenceBlob, Read, ReadEvidence
 from platekeeper.store.models.registry import Hotlist, HotlistEntry, Vehicle
@@ -19,6 +25,7 @@ __all__ = [
     "HotlistEntry",
     "IdBlock",
     "IngestNonce",
+    "IngestReceipt",
     "LegalHold",
     "Read",
     "ReadEvidence",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from platekeeper.store.base import Base
@@ -77,3 +77,19 @@ class IngestNonce(Base):
     key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class IngestReceipt(Base):
+    """That a camera's read with this idempotency key is stored, and as which
+    read. Written in the read's own transaction, so a retry after a lost
+    answer finds it and stores nothing twice. The key is kept as its SHA-256:
+    a camera may build it from anything, its plate included."""
+
+    __tablename__ = "ingest_receipts"
+
+    camera_id: Mapped[int] = mapped_column(
+        ForeignKey("cameras.id", ondelete="CASCADE"), primary_key=True
+    )
+    key_digest: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    read_id: Mapped[int] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

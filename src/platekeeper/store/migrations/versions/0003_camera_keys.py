@@ -1,4 +1,5 @@
-"""Camera request-signing keys (sealed) and the nonces of signed requests.
+"""Camera request-signing keys (sealed), the nonces of signed requests, and
+the receipts that make camera ingest idempotent.
 
 Revision ID: 0003
 Revises: 0002
@@ -44,9 +45,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key_id", "nonce", name=op.f("pk_ingest_nonces")),
     )
     op.create_index(op.f("ix_ingest_nonces_seen_at"), "ingest_nonces", ["seen_at"], unique=False)
+    op.create_table(
+        "ingest_receipts",
+        sa.Column("camera_id", sa.Integer(), nullable=False),
+        sa.Column("key_digest", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("read_id", sa.BigInteger(), nullable=False),
+        sa.Column("received_at", UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["camera_id"],
+            ["cameras.id"],
+            name=op.f("fk_ingest_receipts_camera_id_cameras"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("camera_id", "key_digest", name=op.f("pk_ingest_receipts")),
+    )
+    op.create_index(
+        op.f("ix_ingest_receipts_received_at"), "ingest_receipts", ["received_at"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_ingest_receipts_received_at"), table_name="ingest_receipts")
+    op.drop_table("ingest_receipts")
     op.drop_index(op.f("ix_ingest_nonces_seen_at"), table_name="ingest_nonces")
     op.drop_table("ingest_nonces")
     op.drop_index(op.f("ix_camera_keys_camera_id"), table_name="camera_keys")

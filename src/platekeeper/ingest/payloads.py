@@ -1,0 +1,89 @@
+"""What a camera sends to ``POST /api/v1/ingest/reads``: a JSON batch.
+
+Images travel base64-encoded inside the JSON, so that the one body the
+camera signs holds everything. Every field is checked here for form; the
+store then checks what needs its data (the camera, retention, the images).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_READS = 100
+MAX_BODY_BYTES = 8 * 1024 * 1024
+"""Largest request body accepted (413 above): a batch of reads with crops, or
+a few reads with full frames."""
+
+
+class CandidateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: str = Field(min_length=1, max_length=16)
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+def _image(value: str | None) -> bytes | None:
+    if value is None:
+        return None
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("not valid base64") from exc
+
+
+class ReadIn(BaseModel):
+    """One read made at the edge."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    idempotency_key: str = Field(
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="Unique per read of this camera; a repeated key is stored once.",
+    )
+    captured_at: datetime = Field(description="Capture time with its UTC offset.")
+    plate: str = Field(min_length=1, max_length=16, description="Plate as read.")
+    confidence: float = Field(ge=0.0, le=1.0)
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    candidates: list[CandidateIn] = Field(default_factory=list, max_length=10)
+    crop_jpeg: str | None = Field(default=None, description="Plate crop, base64 JPEG.")
+    frame_jpeg: str | None = Field(default=None, description="Full frame, base64 JPEG.")
+
+    @field_validator("captured_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("the capture time must carry a UTC offset")
+        return value
+
+    @field_validator("crop_jpeg", "frame_jpeg")
+    @classmethod
+    def _base64(cls, value: str | None) -> str | None:
+        _image(value)
+        return value
+
+    def crop(self) -> bytes | None:
+        return _image(self.crop_jpeg)
+
+    def frame(self) -> bytes | None:
+        return _image(self.frame_jpeg)
+
+
+class ReadBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reads: list[ReadIn] = Field(min_length=1, max_length=MAX_READS)
+
+
+class IngestResult(BaseModel):
+    """The answer: how many reads were stored now and how many were already."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stored: int
+    duplicates: int

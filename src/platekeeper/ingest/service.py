@@ -1,0 +1,124 @@
+"""Idempotent ingest of reads made at the edge.
+
+A batch from a camera is split into reads already stored (their idempotency
+key has a receipt) and new ones; the new ones go to the store in one
+transaction together with their receipts, so an answer lost on the way back
+costs the camera a retry, never a duplicate. Two copies of one batch racing
+each other: one commits, the other hits the receipts' primary key, and its
+retry finds them all stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from platekeeper.ingest.camera_keys import CameraKeys, VerifiedCamera
+from platekeeper.ingest.payloads import MAX_BODY_BYTES, IngestResult, ReadBatch, ReadIn
+from platekeeper.store.errors import InvalidRead
+from platekeeper.store.models import IngestReceipt
+from platekeeper.store.reads import ReadStore
+from platekeeper.store.records import NewEvidence, NewRead
+from platekeeper.store.types import EvidenceKind, utc_now
+
+logger = logging.getLogger(__name__)
+
+
+def key_digest(idempotency_key: str) -> bytes:
+    return hashlib.sha256(idempotency_key.encode()).digest()
+
+
+def _new_read(camera: str, read: ReadIn) -> NewRead:
+    evidence = []
+    crop, frame = read.crop(), read.frame()
+    if crop is not None:
+        evidence.append(NewEvidence(EvidenceKind.CROP, crop))
+    if frame is not None:
+        evidence.append(NewEvidence(EvidenceKind.FRAME, frame))
+    return NewRead(
+        camera=camera,
+        captured_at=read.captured_at,
+        plate=read.plate,
+        confidence=read.confidence,
+        country=read.country,
+        candidates=[(c.text, c.confidence) for c in read.candidates],
+        evidence=evidence,
+    )
+
+
+class IngestService:
+    """Stores camera batches exactly once per idempotency key."""
+
+    def __init__(self, reads: ReadStore, clock: Callable[[], datetime] = utc_now) -> None:
+        self.reads = reads
+        self.clock = clock
+
+    def ingest(self, camera: VerifiedCamera, batch: ReadBatch) -> IngestResult:
+        """Store the batch's new reads; raises the store's ``InvalidRead``
+        (nothing written) when one of them is refused."""
+        for _attempt in range(3):
+            try:
+                return self._once(camera, batch)
+            except IntegrityError:
+                logger.info("a copy of this batch committed first; checking receipts again")
+        raise RuntimeError("ingest kept colliding with concurrent copies of one batch")
+
+    def _once(self, camera: VerifiedCamera, batch: ReadBatch) -> IngestResult:
+        digests = {key_digest(r.idempotency_key): r for r in batch.reads}
+        with self.reads.db.read() as s:
+            seen = set(
+                s.scalars(
+                    select(IngestReceipt.key_digest).where(
+                        IngestReceipt.camera_id == camera.camera_id,
+                        IngestReceipt.key_digest.in_(list(digests)),
+                    )
+                )
+            )
+        fresh = [(d, r) for d, r in digests.items() if d not in seen]
+        if not fresh:
+            return IngestResult(stored=0, duplicates=len(batch.reads))
+        now = self.clock()
+
+        def receipts(session: Session, read_ids: list[int]) -> None:
+            session.add_all(
+                IngestReceipt(
+                    camera_id=camera.camera_id, key_digest=d, read_id=rid, received_at=now
+                )
+                for (d, _r), rid in zip(fresh, read_ids, strict=True)
+            )
+            session.flush()
+
+        try:
+            self.reads.ingest(
+                [_new_read(camera.camera_code, r) for _d, r in fresh], within=receipts
+            )
+        except InvalidRead as exc:
+            # Name the read by its place in the camera's batch, not among the new ones.
+            where = None
+            if exc.index is not None:
+                where = batch.reads.index(fresh[exc.index][1])
+            raise InvalidRead(exc.reason, where) from exc
+        return IngestResult(stored=len(fresh), duplicates=len(batch.reads) - len(fresh))
+
+    def prune_receipts(self, older_than: timedelta) -> int:
+        """Forget receipts past the longest an edge agent may retry."""
+        cutoff = self.clock() - older_than
+        with self.reads.db.write() as s:
+            result = s.execute(delete(IngestReceipt).where(IngestReceipt.received_at < cutoff))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True)
+class IngestGateway:
+    """What the web app needs for the camera door."""
+
+    keys: CameraKeys
+    service: IngestService
+    max_body_bytes: int = MAX_BODY_BYTES

@@ -1,0 +1,54 @@
+"""The camera door: ``POST /api/v1/ingest/reads``, signed by a camera key.
+
+A 200 means every read of the batch is stored (now, or by an earlier copy of
+the same batch); nothing is stored when the answer is anything else. The
+answer carries counts, never a plate.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from platekeeper.ingest.payloads import IngestResult, ReadBatch
+from platekeeper.store.errors import InvalidRead
+from platekeeper.web.access import SignedRequest, camera_signed, services_of
+
+Camera = Annotated[SignedRequest, camera_signed()]
+TAGS: list[str | Enum] = ["ingest"]
+
+
+def _errors(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors(include_url=False, include_input=False)[:5]:
+        where = ".".join(str(p) for p in error["loc"])
+        parts.append(f"{where}: {error['msg']}" if where else error["msg"])
+    return "; ".join(parts)
+
+
+def build_router() -> APIRouter:
+    router = APIRouter()
+
+    @router.post(
+        "/api/v1/ingest/reads",
+        response_model=IngestResult,
+        tags=TAGS,
+        summary="Store reads made at the edge (signed by the camera; idempotent per key)",
+    )
+    async def ingest_reads(request: Request, signed: Camera) -> IngestResult:
+        gateway = services_of(request).ingest
+        assert gateway is not None  # the guard answered 404 otherwise
+        try:
+            batch = ReadBatch.model_validate_json(signed.body)
+        except ValidationError as exc:
+            raise HTTPException(status_code=422, detail=_errors(exc)) from None
+        try:
+            return await run_in_threadpool(gateway.service.ingest, signed.camera, batch)
+        except InvalidRead as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from None
+
+    return router
