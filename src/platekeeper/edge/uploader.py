@@ -123,11 +123,14 @@ class Uploader:
         self._backoff = min(self.max_backoff, self._backoff * 2)
 
     def drain(self, *, until: Callable[[], bool] | None = None) -> None:
-        """Send until the outbox is empty (or ``until`` says stop)."""
+        """Send until the outbox is empty, ``until`` says stop, or the server
+        refuses the key (the alarm says so; nothing is dropped)."""
         while self.outbox.pending():
             if until is not None and until():
                 return
             if not self.send_once():
+                if self.state.alarm:
+                    return
                 self.wait()
 
 
