@@ -13,11 +13,16 @@ import binascii
 import os
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from platekeeper.commands.context import app_context, fail
+
+if TYPE_CHECKING:
+    from platekeeper.edge.outbox import Outbox
+    from platekeeper.edge.uploader import Uploader
+    from platekeeper.recognition import Recognizer
 
 edge_app = typer.Typer(help="The edge agent beside a camera bank.", no_args_is_help=True)
 
@@ -44,7 +49,6 @@ def _secret(path: Path | None) -> bytes:
 @edge_app.command("run")
 def run(  # noqa: PLR0917 (one parameter per command-line option)
     ctx: typer.Context,
-    watch: Annotated[Path, typer.Option(help="Folder the camera writes its stills into.")],
     server: Annotated[str, typer.Option(help="Central server, e.g. https://ingest:8443.")],
     key_id: Annotated[str, typer.Option(help="The camera's key id (ck_...).")],
     secret_file: Annotated[
@@ -61,48 +65,127 @@ def run(  # noqa: PLR0917 (one parameter per command-line option)
         bool, typer.Option("--once", help="Process what is waiting, deliver it, and exit.")
     ] = False,
     interval: Annotated[float, typer.Option(help="Seconds between folder scans.")] = 1.0,
+    watch: Annotated[
+        Path | None, typer.Option(help="Folder the camera writes its stills into.")
+    ] = None,
+    video: Annotated[
+        str | None, typer.Option(help="Video file or rtsp:// stream to read passes from.")
+    ] = None,
+    sample_fps: Annotated[float, typer.Option(help="Video frames read per second.")] = 5.0,
 ) -> None:
-    """Read a camera's stills, keep the reads in the outbox, deliver them."""
+    """Read a camera's stills or video, keep the reads in the outbox, deliver them."""
     import httpx
 
-    from platekeeper.edge.folder import process_folder
-    from platekeeper.edge.outbox import Outbox, OutboxFull
+    from platekeeper.edge.outbox import Outbox
     from platekeeper.edge.uploader import Uploader
     from platekeeper.recognition import Recognizer
 
     secret = _secret(secret_file)
-    if not watch.is_dir():
-        fail(f"{watch} is not a folder")
-    if server.startswith("http://") and not server.startswith(
-        ("http://127.", "http://localhost", "http://[::1]")
-    ):
-        fail("refusing to send reads over plain HTTP off the loopback address")
+    _check_source(watch, video, sample_fps, server)
     recognizer = Recognizer(app_context(ctx).settings().recognition)
     countries = [c.upper() for c in country] if country else None
     box = Outbox(outbox)
     verify: str | bool = str(ca_file) if ca_file else True
     with httpx.Client(base_url=server, verify=verify, timeout=30) as client:
         uploader = Uploader(box, client, key_id, secret)
-        while True:
-            try:
-                done, failed = process_folder(watch, recognizer, box, countries=countries)
-            except OutboxFull:
-                done, failed = 0, 0
-            if done or failed:
-                typer.echo(f"read {done} image(s), {failed} failed; {box.pending()} to deliver")
-            if once:
-                uploader.drain()
-                break
-            while box.pending() and uploader.send_once():
-                pass
-            if box.pending():
-                uploader.wait()
-            else:
-                time.sleep(interval)
+        if video is not None:
+            _run_video(video, recognizer, box, uploader, countries=countries, sample_fps=sample_fps)
+        elif watch is not None:
+            _run_folder(
+                watch, recognizer, box, uploader, countries=countries, once=once, interval=interval
+            )
+    box.close()
     if uploader.state.alarm:
         fail(uploader.state.alarm)
     typer.echo(f"delivered {uploader.state.delivered} read(s)")
-    box.close()
+
+
+def _check_source(watch: Path | None, video: str | None, sample_fps: float, server: str) -> None:
+    if (watch is None) == (video is None):
+        fail("give exactly one source: --watch FOLDER or --video FILE|URL")
+    if watch is not None and not watch.is_dir():
+        fail(f"{watch} is not a folder")
+    if not 0.5 <= sample_fps <= 30:
+        fail("--sample-fps must be between 0.5 and 30")
+    if server.startswith("http://") and not server.startswith(
+        ("http://127.", "http://localhost", "http://[::1]")
+    ):
+        fail("refusing to send reads over plain HTTP off the loopback address")
+
+
+def _run_folder(
+    watch: Path,
+    recognizer: Recognizer,
+    box: Outbox,
+    uploader: Uploader,
+    *,
+    countries: list[str] | None,
+    once: bool,
+    interval: float,
+) -> None:
+    from platekeeper.edge.folder import process_folder
+    from platekeeper.edge.outbox import OutboxFull
+
+    while True:
+        try:
+            done, failed = process_folder(watch, recognizer, box, countries=countries)
+        except OutboxFull:
+            done, failed = 0, 0
+        if done or failed:
+            typer.echo(f"read {done} image(s), {failed} failed; {box.pending()} to deliver")
+        if once:
+            uploader.drain()
+            return
+        while box.pending() and uploader.send_once():
+            pass
+        if box.pending():
+            uploader.wait()
+        else:
+            time.sleep(interval)
+
+
+def _run_video(
+    uri: str,
+    recognizer: Recognizer,
+    box: Outbox,
+    uploader: Uploader,
+    *,
+    countries: list[str] | None,
+    sample_fps: float,
+) -> None:
+    """Read the video to its end while a thread delivers; then drain."""
+    import threading
+    from datetime import UTC, datetime
+
+    from platekeeper.edge.video import process_video
+    from platekeeper.video.sources import SourceError
+
+    local = Path(uri)
+    started = (
+        datetime.fromtimestamp(local.stat().st_mtime, UTC) if local.exists() else datetime.now(UTC)
+    )
+    stop = threading.Event()
+
+    def deliver() -> None:
+        while not stop.is_set():
+            if box.pending() and not uploader.send_once():
+                uploader.wait()
+            elif not box.pending():
+                stop.wait(0.5)
+
+    worker = threading.Thread(target=deliver, daemon=True)
+    worker.start()
+    try:
+        passes = process_video(
+            uri, recognizer, box, started_at=started, countries=countries, sample_fps=sample_fps
+        )
+    except SourceError as exc:
+        fail(str(exc))
+    finally:
+        stop.set()
+        worker.join()
+    typer.echo(f"read {passes} vehicle pass(es); {box.pending()} to deliver")
+    uploader.drain()
 
 
 def register(app: typer.Typer) -> None:

@@ -36,38 +36,52 @@ def new_images(folder: Path) -> Iterator[Path]:
     yield from sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
 
 
-def _jpeg(image: Any, quality: int = 90) -> bytes:
+def jpeg_of(image: Any, quality: int = 90) -> bytes:
     ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise ImageError("could not encode a JPEG")
     return bytes(encoded)
 
 
+def read_entry(
+    key: str,
+    captured_at: datetime,
+    plate: PlateRead,
+    *,
+    frame_jpeg: bytes | None = None,
+    clip_mp4: bytes | None = None,
+) -> dict[str, Any]:
+    """One outbox entry: the ingest JSON of a read with its evidence."""
+    read: dict[str, Any] = {
+        "idempotency_key": key,
+        "captured_at": captured_at.isoformat(),
+        "plate": plate.text,
+        "confidence": round(float(plate.confidence), 4),
+        "candidates": [
+            {"text": c.text, "confidence": round(float(c.confidence), 4)}
+            for c in plate.candidates[:10]
+        ],
+        "crop_jpeg": base64.b64encode(jpeg_of(plate.crop)).decode(),
+    }
+    if plate.country:
+        read["country"] = plate.country
+    if frame_jpeg is not None and len(frame_jpeg) <= MAX_FRAME_BYTES:
+        read["frame_jpeg"] = base64.b64encode(frame_jpeg).decode()
+    if clip_mp4 is not None:
+        read["clip_mp4"] = base64.b64encode(clip_mp4).decode()
+    return read
+
+
 def reads_of_image(
     plates: list[PlateRead], data: bytes, captured_at: datetime, frame: Any
 ) -> list[dict[str, Any]]:
-    """Outbox entries (ingest JSON) for the plates read in one image."""
+    """Outbox entries for the plates read in one image."""
     digest = hashlib.sha256(data).hexdigest()[:32]
-    frame_jpeg = data if data[:2] == b"\xff\xd8" else _jpeg(frame)
-    reads = []
-    for index, plate in enumerate(plates):
-        read: dict[str, Any] = {
-            "idempotency_key": f"img-{digest}-{index}",
-            "captured_at": captured_at.isoformat(),
-            "plate": plate.text,
-            "confidence": round(float(plate.confidence), 4),
-            "candidates": [
-                {"text": c.text, "confidence": round(float(c.confidence), 4)}
-                for c in plate.candidates[:10]
-            ],
-            "crop_jpeg": base64.b64encode(_jpeg(plate.crop)).decode(),
-        }
-        if plate.country:
-            read["country"] = plate.country
-        if len(frame_jpeg) <= MAX_FRAME_BYTES:
-            read["frame_jpeg"] = base64.b64encode(frame_jpeg).decode()
-        reads.append(read)
-    return reads
+    frame_jpeg = data if data[:2] == b"\xff\xd8" else jpeg_of(frame)
+    return [
+        read_entry(f"img-{digest}-{index}", captured_at, plate, frame_jpeg=frame_jpeg)
+        for index, plate in enumerate(plates)
+    ]
 
 
 def process_folder(

@@ -53,6 +53,7 @@ class ReadIn(BaseModel):
     candidates: list[CandidateIn] = Field(default_factory=list, max_length=10)
     crop_jpeg: str | None = Field(default=None, description="Plate crop, base64 JPEG.")
     frame_jpeg: str | None = Field(default=None, description="Full frame, base64 JPEG.")
+    clip_mp4: str | None = Field(default=None, description="Clip of the pass, base64 MP4.")
 
     @field_validator("captured_at")
     @classmethod
@@ -61,7 +62,7 @@ class ReadIn(BaseModel):
             raise ValueError("the capture time must carry a UTC offset")
         return value
 
-    @field_validator("crop_jpeg", "frame_jpeg")
+    @field_validator("crop_jpeg", "frame_jpeg", "clip_mp4")
     @classmethod
     def _base64(cls, value: str | None) -> str | None:
         _image(value)
@@ -72,6 +73,9 @@ class ReadIn(BaseModel):
 
     def frame(self) -> bytes | None:
         return _image(self.frame_jpeg)
+
+    def clip(self) -> bytes | None:
+        return _image(self.clip_mp4)
 
 
 class ReadBatch(BaseModel):

@@ -37,11 +37,13 @@ def key_digest(idempotency_key: str) -> bytes:
 
 def _new_read(camera: str, read: ReadIn) -> NewRead:
     evidence = []
-    crop, frame = read.crop(), read.frame()
-    if crop is not None:
-        evidence.append(NewEvidence(EvidenceKind.CROP, crop))
-    if frame is not None:
-        evidence.append(NewEvidence(EvidenceKind.FRAME, frame))
+    for kind, data in (
+        (EvidenceKind.CROP, read.crop()),
+        (EvidenceKind.FRAME, read.frame()),
+        (EvidenceKind.CLIP, read.clip()),
+    ):
+        if data is not None:
+            evidence.append(NewEvidence(kind, data))
     return NewRead(
         camera=camera,
         captured_at=read.captured_at,

@@ -6,8 +6,9 @@ few plate widths of where it was. A track closes when its plate has not been
 seen for ``max_gap`` seconds; its text is the reading with the most
 confidence summed over the frames (readings that fit a country's syntax
 count double), its evidence the frame where that reading was most sure.
-A lone sighting becomes a pass only when it is confident, so a sign or a
-logo read once does not.
+A lone sighting becomes a pass only when it is confident, and text that fits
+no country's syntax only when seen three times, so a sign or a logo read in
+passing does not.
 """
 
 from __future__ import annotations
@@ -62,11 +63,21 @@ def _box(read: PlateRead) -> tuple[float, float, float, float]:
     return x, y, w, h
 
 
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (plates are short: the plain table is enough)."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
 def _same_plate(a: str, b: str) -> bool:
     """Readings of one plate: equal up to the usual confusions or but one
     character, or one a part of the other (a frame that missed the region code)."""
     sa, sb = confusion_skeleton(a), confusion_skeleton(b)
-    if len(sa) == len(sb) >= 5 and sum(x != y for x, y in zip(sa, sb, strict=True)) <= 1:
+    if min(len(sa), len(sb)) >= 5 and _edits(sa, sb) <= 1:
         return True
     short, long = sorted((sa, sb), key=len)
     return len(short) >= 4 and short in long
@@ -142,8 +153,11 @@ class PlateTracker:
         backing = [s for s in track.sightings if s.read.text == text]
         best = max(backing, key=lambda s: s.read.confidence)
         share = votes[text] / sum(votes.values())
-        if len(track.sightings) == 1 and best.read.confidence < self.lone_confidence:
+        seen = len(track.sightings)
+        if seen == 1 and best.read.confidence < self.lone_confidence:
             return None
+        if best.read.format is None and seen < 3:
+            return None  # text that fits no syntax, seen twice at most: a sign, not a plate
         return Pass(
             text=text,
             confidence=share * best.read.confidence,
