@@ -49,6 +49,13 @@ def postgres_url() -> str:
 
 
 @pytest.fixture
+def nats_url() -> str:
+    require_service("nats")
+    host, port = SERVICES["nats"]
+    return f"nats://{host}:{port}"
+
+
+@pytest.fixture
 def mqtt_broker() -> tuple[str, int]:
     """Host and port of the Mosquitto broker on loopback."""
     require_service("mqtt")

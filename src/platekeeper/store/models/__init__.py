@@ -13,6 +13,7 @@ from platekeeper.store.models.cameras import (
 )
 from platekeeper.store.models.keys import DataKey, IdBlock, LegalHold
 from platekeeper.store.models.reads import EvidenceBlob, Read, ReadEvidence
+from platekeeper.store.models.queue import QueuedJob
 from platekeeper.store.models.registry import Hotlist, HotlistEntry, Vehicle
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "IngestNonce",
     "IngestReceipt",
     "LegalHold",
+    "QueuedJob",
     "Read",
     "ReadEvidence",
     "Vehicle",

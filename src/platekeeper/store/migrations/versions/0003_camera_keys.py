@@ -1,5 +1,5 @@
 """Camera request-signing keys (sealed), the nonces of signed requests, and
-the receipts that make camera ingest idempotent.
+the receipts that make camera ingest idempotent, and the embedded work queue.
 
 Revision ID: 0003
 Revises: 0002
@@ -63,8 +63,25 @@ def upgrade() -> None:
         op.f("ix_ingest_receipts_received_at"), "ingest_receipts", ["received_at"], unique=False
     )
 
+    op.create_table(
+        "work_queue",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("message_id", sa.String(length=160), nullable=False),
+        sa.Column("sealed", sa.LargeBinary(), nullable=False),
+        sa.Column("enqueued_at", UtcDateTime(), nullable=False),
+        sa.Column("available_at", UtcDateTime(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_work_queue")),
+        sa.UniqueConstraint("message_id", name=op.f("uq_work_queue_message_id")),
+    )
+    op.create_index(
+        op.f("ix_work_queue_available_at"), "work_queue", ["available_at"], unique=False
+    )
+
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_work_queue_available_at"), table_name="work_queue")
+    op.drop_table("work_queue")
     op.drop_index(op.f("ix_ingest_receipts_received_at"), table_name="ingest_receipts")
     op.drop_table("ingest_receipts")
     op.drop_index(op.f("ix_ingest_nonces_seen_at"), table_name="ingest_nonces")
