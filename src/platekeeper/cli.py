@@ -16,6 +16,7 @@ from platekeeper.commands.context import AppContext
 from platekeeper.commands.serve import serve
 from platekeeper.commands.sim import sim
 from platekeeper.commands.users import users_app
+from platekeeper.commands.worker import worker
 
 app = typer.Typer(
     name="platekeeper",
@@ -57,6 +58,7 @@ def version() -> None:
 app.command("read")(read_command.read)
 app.command()(serve)
 app.command()(sim)
+app.command()(worker)
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 for _command in (camera, demo, edge, init, migrate, keys, retention):

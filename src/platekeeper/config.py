@@ -31,6 +31,7 @@ from platekeeper.alerts.settings import AlertsSettings
 from platekeeper.audit.settings import AuditSettings
 from platekeeper.auth.settings import AuthSettings
 from platekeeper.crypto.settings import KeySettings
+from platekeeper.ingest.settings import IngestSettings
 from platekeeper.recognition.settings import RecognitionSettings
 from platekeeper.rules.settings import RulesSettings
 from platekeeper.store.settings import StoreSettings
@@ -92,6 +93,11 @@ class Settings(BaseSettings):
         default_factory=AlertsSettings,
         title="Alerts",
         description="Webhooks, MQTT and the dashboard's live alert stream.",
+    )
+    ingest: IngestSettings = Field(
+        default_factory=IngestSettings,
+        title="Camera ingest",
+        description="The camera door's signature window and its work queue.",
     )
     master_key: SecretStr | None = Field(
         default=None,

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from edge_central import Central
 
-from conftest import Central
 from platekeeper.edge.outbox import Outbox
 from platekeeper.edge.uploader import Uploader
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from edge_central import Central
 from typer.testing import CliRunner
 
-from conftest import Central
 from platekeeper.cli import app
 from platekeeper.sim.render import SceneOptions, render_scene
 

@@ -7,10 +7,10 @@ import base64
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from edge_central import Central
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from conftest import Central
 from platekeeper.cli import app
 from platekeeper.config import Settings
 from platekeeper.sim.render.video import VideoOptions, render_video

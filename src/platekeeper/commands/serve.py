@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Annotated
 
 import typer
@@ -28,8 +29,7 @@ def serve(
         open_services,
         open_store_if_initialised,
     )
-    from platekeeper.ingest.camera_keys import CameraKeys
-    from platekeeper.ingest.service import IngestGateway, IngestService
+    from platekeeper.ingest.wiring import frame_worker, gateway, open_queue, work
     from platekeeper.web.app import create_app
     from platekeeper.web.tls import ensure_tls_certificate, is_loopback
 
@@ -41,12 +41,20 @@ def serve(
         fail(f"refusing to serve plain HTTP on {bind}: TLS is required off the loopback address")
     db = open_database(settings)
     store = open_store_if_initialised(settings)
-    gateway = None
+    door, queue = None, None
+    stop = threading.Event()
+    recognising: threading.Thread | None = None
     if store is not None:
-        gateway = IngestGateway(CameraKeys(store.db, store.vault), IngestService(store.reads))
+        queue = open_queue(settings, store)
+        door = gateway(settings, store, queue)
+        if settings.ingest.queue_url == "local":
+            # The embedded deployment is one process: it recognises its own queue.
+            worker = frame_worker(settings, store, queue)
+            recognising = threading.Thread(target=work, args=(worker, stop), daemon=True)
+            recognising.start()
     else:
         typer.echo("no master key yet (run `platekeeper init`): camera ingest is not served")
-    app = create_app(settings, open_services(settings, db, ingest=gateway))
+    app = create_app(settings, open_services(settings, db, ingest=door))
     tls_args: dict[str, str] = {}
     scheme = "http"
     if use_tls:
@@ -69,5 +77,10 @@ def serve(
             **tls_args,  # type: ignore[arg-type]
         )
     finally:
+        stop.set()
+        if recognising is not None:
+            recognising.join(timeout=30)
+        if queue is not None:
+            queue.close()
         if store is not None:
             store.close()

@@ -91,3 +91,47 @@ class IngestResult(BaseModel):
 
     stored: int
     duplicates: int
+
+
+MAX_FRAMES = 20
+
+
+class FrameIn(BaseModel):
+    """A still from a camera that does not read plates itself."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    idempotency_key: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
+    captured_at: datetime
+    jpeg: str = Field(description="The frame, base64 JPEG.")
+
+    @field_validator("captured_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return ReadIn._aware(value)
+
+    @field_validator("jpeg")
+    @classmethod
+    def _is_jpeg(cls, value: str) -> str:
+        data = _image(value)
+        if not data or data[:3] != b"\xff\xd8\xff":
+            raise ValueError("not a JPEG")
+        return value
+
+    def image(self) -> bytes:
+        return _image(self.jpeg) or b""
+
+
+class FrameBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    frames: list[FrameIn] = Field(min_length=1, max_length=MAX_FRAMES)
+
+
+class QueuedResult(BaseModel):
+    """How many frames were queued now and how many were queued already."""
+
+    model_config = ConfigDict(frozen=True)
+
+    queued: int
+    duplicates: int

@@ -11,6 +11,7 @@ retry finds them all stored.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +22,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from platekeeper.ingest.camera_keys import CameraKeys, VerifiedCamera
-from platekeeper.ingest.payloads import MAX_BODY_BYTES, IngestResult, ReadBatch, ReadIn
+from platekeeper.ingest.payloads import (
+    MAX_BODY_BYTES,
+    FrameBatch,
+    FrameIn,
+    IngestResult,
+    QueuedResult,
+    ReadBatch,
+    ReadIn,
+)
+from platekeeper.ingest.queue import WorkQueue
 from platekeeper.store.errors import InvalidRead
 from platekeeper.store.models import IngestReceipt
 from platekeeper.store.reads import ReadStore
@@ -117,10 +127,34 @@ class IngestService:
         return int(getattr(result, "rowcount", 0) or 0)
 
 
+def frame_message(camera: VerifiedCamera, frame: FrameIn) -> tuple[str, bytes]:
+    """The queue message of a camera's frame: (message id, payload)."""
+    message_id = f"{camera.camera_id}:{frame.idempotency_key}"
+    payload = json.dumps(
+        {
+            "camera_id": camera.camera_id,
+            "camera": camera.camera_code,
+            "key": frame.idempotency_key,
+            "captured_at": frame.captured_at.isoformat(),
+            "jpeg": frame.jpeg,
+        }
+    ).encode()
+    return message_id, payload
+
+
 @dataclass(frozen=True)
 class IngestGateway:
     """What the web app needs for the camera door."""
 
     keys: CameraKeys
     service: IngestService
+    queue: WorkQueue | None = None
     max_body_bytes: int = MAX_BODY_BYTES
+
+    def queue_frames(self, camera: VerifiedCamera, batch: FrameBatch) -> QueuedResult:
+        if self.queue is None:
+            raise RuntimeError("this server has no work queue")
+        queued = 0
+        for frame in batch.frames:
+            queued += self.queue.put(*frame_message(camera, frame))
+        return QueuedResult(queued=queued, duplicates=len(batch.frames) - queued)

@@ -12,8 +12,8 @@ from platekeeper.store.models.cameras import (
     IngestReceipt,
 )
 from platekeeper.store.models.keys import DataKey, IdBlock, LegalHold
-from platekeeper.store.models.reads import EvidenceBlob, Read, ReadEvidence
 from platekeeper.store.models.queue import QueuedJob
+from platekeeper.store.models.reads import EvidenceBlob, Read, ReadEvidence
 from platekeeper.store.models.registry import Hotlist, HotlistEntry, Vehicle
 
 __all__ = [

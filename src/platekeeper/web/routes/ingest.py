@@ -1,4 +1,6 @@
-"""The camera door: ``POST /api/v1/ingest/reads``, signed by a camera key.
+"""The camera door: ``POST /api/v1/ingest/reads`` (reads made at the edge) and
+``/frames`` (stills for central recognition, durably queued), signed by a
+camera key.
 
 A 200 means every read of the batch is stored (now, or by an earlier copy of
 the same batch); nothing is stored when the answer is anything else. The
@@ -14,7 +16,7 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from platekeeper.ingest.payloads import IngestResult, ReadBatch
+from platekeeper.ingest.payloads import FrameBatch, IngestResult, QueuedResult, ReadBatch
 from platekeeper.store.errors import InvalidRead
 from platekeeper.web.access import SignedRequest, camera_signed, services_of
 
@@ -50,5 +52,22 @@ def build_router() -> APIRouter:
             return await run_in_threadpool(gateway.service.ingest, signed.camera, batch)
         except InvalidRead as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from None
+
+    @router.post(
+        "/api/v1/ingest/frames",
+        response_model=QueuedResult,
+        tags=TAGS,
+        summary="Queue frames for central recognition (signed by the camera; idempotent per key)",
+    )
+    async def ingest_frames(request: Request, signed: Camera) -> QueuedResult:
+        gateway = services_of(request).ingest
+        assert gateway is not None
+        if gateway.queue is None:
+            raise HTTPException(status_code=404, detail="this server takes no frames")
+        try:
+            batch = FrameBatch.model_validate_json(signed.body)
+        except ValidationError as exc:
+            raise HTTPException(status_code=422, detail=_errors(exc)) from None
+        return await run_in_threadpool(gateway.queue_frames, signed.camera, batch)
 
     return router
