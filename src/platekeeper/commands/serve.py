@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import threading
+from contextlib import ExitStack
 from typing import Annotated
 
 import typer
@@ -29,7 +29,7 @@ def serve(
         open_services,
         open_store_if_initialised,
     )
-    from platekeeper.ingest.wiring import frame_worker, gateway, open_queue, work
+    from platekeeper.ingest.wiring import running_door
     from platekeeper.web.app import create_app
     from platekeeper.web.tls import ensure_tls_certificate, is_loopback
 
@@ -41,17 +41,11 @@ def serve(
         fail(f"refusing to serve plain HTTP on {bind}: TLS is required off the loopback address")
     db = open_database(settings)
     store = open_store_if_initialised(settings)
-    door, queue = None, None
-    stop = threading.Event()
-    recognising: threading.Thread | None = None
+    stack = ExitStack()
+    door = None
     if store is not None:
-        queue = open_queue(settings, store)
-        door = gateway(settings, store, queue)
-        if settings.ingest.queue_url == "local":
-            # The embedded deployment is one process: it recognises its own queue.
-            worker = frame_worker(settings, store, queue)
-            recognising = threading.Thread(target=work, args=(worker, stop), daemon=True)
-            recognising.start()
+        stack.callback(store.close)
+        door = stack.enter_context(running_door(settings, store))
     else:
         typer.echo("no master key yet (run `platekeeper init`): camera ingest is not served")
     app = create_app(settings, open_services(settings, db, ingest=door))
@@ -66,7 +60,7 @@ def serve(
         if files.created:
             typer.echo(f"made a self-signed certificate: {files.certificate}")
     typer.echo(f"platekeeper listening on {scheme}://{bind}:{port or web.port}/")
-    try:
+    with stack:
         uvicorn.run(
             app,
             host=bind,
@@ -76,11 +70,3 @@ def serve(
             log_config=None,
             **tls_args,  # type: ignore[arg-type]
         )
-    finally:
-        stop.set()
-        if recognising is not None:
-            recognising.join(timeout=30)
-        if queue is not None:
-            queue.close()
-        if store is not None:
-            store.close()

@@ -27,6 +27,19 @@ class IngestSettings(BaseModel):
         title="Signature window",
         description="How far a signed request's timestamp may be from the server's clock.",
     )
+    mqtt_host: str | None = Field(
+        default=None,
+        title="MQTT broker",
+        description="Also take signed camera messages from this broker (e.g. 127.0.0.1); "
+        "unset: HTTP only.",
+    )
+    mqtt_port: int = Field(default=1883, ge=1, le=65535, title="MQTT port")
+    mqtt_prefix: str = Field(
+        default="platekeeper/cameras",
+        pattern=r"^[A-Za-z0-9_/-]{1,100}$",
+        title="MQTT topic prefix",
+        description="Cameras publish to <prefix>/<camera code>/reads or /frames.",
+    )
     countries: tuple[str, ...] = Field(
         default=("UZ",),
         title="Countries of central recognition",

@@ -1,10 +1,12 @@
 """Building the camera door and its queue from settings, for ``serve`` and
-``worker``; and the loop a worker runs."""
+``worker``; the loop a worker runs; the door with its helpers running."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from platekeeper.config import Settings
 from platekeeper.ingest.camera_keys import CameraKeys
@@ -52,3 +54,38 @@ def work(worker: FrameWorker, stop: threading.Event, idle_seconds: float = 0.5) 
             taken = 0
         if not taken:
             stop.wait(idle_seconds)
+
+
+@contextmanager
+def running_door(settings: Settings, store: Store) -> Iterator[IngestGateway]:
+    """The camera door with what runs beside it: the MQTT listener when a
+    broker is set, and, on the embedded queue, the recognition worker that
+    the single ``serve`` process runs itself."""
+    from platekeeper.ingest.mqtt import MqttIngest
+
+    queue = open_queue(settings, store)
+    door = gateway(settings, store, queue)
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+    listener = None
+    try:
+        if settings.ingest.mqtt_host:
+            listener = MqttIngest(
+                door,
+                host=settings.ingest.mqtt_host,
+                port=settings.ingest.mqtt_port,
+                prefix=settings.ingest.mqtt_prefix,
+            )
+            listener.start()
+        if settings.ingest.queue_url == "local":
+            worker = frame_worker(settings, store, queue)
+            threads.append(threading.Thread(target=work, args=(worker, stop), daemon=True))
+            threads[-1].start()
+        yield door
+    finally:
+        stop.set()
+        if listener is not None:
+            listener.stop()
+        for thread in threads:
+            thread.join(timeout=30)
+        queue.close()
