@@ -4,7 +4,7 @@ running server: one read per vehicle, each with its crop, frame and clip."""
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from edge_central import Central
@@ -66,3 +66,33 @@ def test_one_read_per_vehicle_with_its_evidence(central: Central, tmp_path: Path
     again = CliRunner().invoke(app, args)
     assert again.exit_code == 0, again.output
     assert len(central.stored()) == 3
+
+
+def test_lanes_limit_where_plates_are_looked_for(tmp_path: Path) -> None:
+    from platekeeper.edge.outbox import Outbox
+    from platekeeper.edge.video import process_video
+    from platekeeper.recognition import RecognitionSettings, Recognizer
+
+    video = tmp_path / "road.mp4"
+    options = VideoOptions(
+        seconds=4, vehicles=1, lighting="day", plate_width_px=(100, 200), speed_mps=(2.0, 4.0)
+    )
+    render_video(video, 1, options)
+    recognizer = Recognizer(RecognitionSettings(countries=("UZ",)))
+    started = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    whole = Outbox(tmp_path / "whole")
+    everywhere = [(0, 0, 1280, 720)]
+    found = process_video(str(video), recognizer, whole, started_at=started, lanes=everywhere)
+    assert found >= 1
+    corner = Outbox(tmp_path / "corner")
+    nowhere = [(0, 0, 40, 40)]
+    assert process_video(str(video), recognizer, corner, started_at=started, lanes=nowhere) == 0
+    assert corner.pending() == 0
+
+
+def test_a_malformed_lane_is_refused(tmp_path: Path) -> None:
+    args = ["edge", "run", "--video", str(tmp_path / "v.mp4"), "--server", "https://127.0.0.1:1"]
+    args += ["--key-id", "ck_" + "0" * 20, "--lane", "1,2,three,4"]
+    result = CliRunner().invoke(app, args, env={"PLATEKEEPER_EDGE_SECRET": "A" * 43})
+    assert result.exit_code != 0
+    assert "x,y,w,h" in result.output

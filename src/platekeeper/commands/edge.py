@@ -72,6 +72,10 @@ def run(  # noqa: PLR0917 (one parameter per command-line option)
         str | None, typer.Option(help="Video file or rtsp:// stream to read passes from.")
     ] = None,
     sample_fps: Annotated[float, typer.Option(help="Video frames read per second.")] = 5.0,
+    lane: Annotated[
+        list[str] | None,
+        typer.Option(help="Lane region x,y,w,h in pixels (repeatable; video only)."),
+    ] = None,
 ) -> None:
     """Read a camera's stills or video, keep the reads in the outbox, deliver them."""
     import httpx
@@ -82,6 +86,7 @@ def run(  # noqa: PLR0917 (one parameter per command-line option)
 
     secret = _secret(secret_file)
     _check_source(watch, video, sample_fps, server)
+    lanes = _lanes(lane or [])
     recognizer = Recognizer(app_context(ctx).settings().recognition)
     countries = [c.upper() for c in country] if country else None
     box = Outbox(outbox)
@@ -89,7 +94,15 @@ def run(  # noqa: PLR0917 (one parameter per command-line option)
     with httpx.Client(base_url=server, verify=verify, timeout=30) as client:
         uploader = Uploader(box, client, key_id, secret)
         if video is not None:
-            _run_video(video, recognizer, box, uploader, countries=countries, sample_fps=sample_fps)
+            _run_video(
+                video,
+                recognizer,
+                box,
+                uploader,
+                countries=countries,
+                sample_fps=sample_fps,
+                lanes=lanes,
+            )
         elif watch is not None:
             _run_folder(
                 watch, recognizer, box, uploader, countries=countries, once=once, interval=interval
@@ -98,6 +111,19 @@ def run(  # noqa: PLR0917 (one parameter per command-line option)
     if uploader.state.alarm:
         fail(uploader.state.alarm)
     typer.echo(f"delivered {uploader.state.delivered} read(s)")
+
+
+def _lanes(values: list[str]) -> list[tuple[int, int, int, int]]:
+    lanes = []
+    for value in values:
+        parts = value.split(",")
+        if len(parts) != 4 or not all(p.strip().isdigit() for p in parts):
+            fail(f"a lane is x,y,w,h in whole pixels, not {value!r}")
+        x, y, w, h = (int(p) for p in parts)
+        if w < 16 or h < 16:
+            fail(f"the lane {value!r} is smaller than 16x16 pixels")
+        lanes.append((x, y, w, h))
+    return lanes
 
 
 def _check_source(watch: Path | None, video: str | None, sample_fps: float, server: str) -> None:
@@ -152,6 +178,7 @@ def _run_video(
     *,
     countries: list[str] | None,
     sample_fps: float,
+    lanes: list[tuple[int, int, int, int]],
 ) -> None:
     """Read the video to its end while a thread delivers; then drain."""
     import threading
@@ -177,7 +204,13 @@ def _run_video(
     worker.start()
     try:
         passes = process_video(
-            uri, recognizer, box, started_at=started, countries=countries, sample_fps=sample_fps
+            uri,
+            recognizer,
+            box,
+            started_at=started,
+            countries=countries,
+            sample_fps=sample_fps,
+            lanes=lanes,
         )
     except SourceError as exc:
         fail(str(exc))

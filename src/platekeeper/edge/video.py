@@ -15,6 +15,9 @@ import hashlib
 import logging
 from datetime import datetime, timedelta
 
+import numpy as np
+import numpy.typing as npt
+
 from platekeeper.edge.folder import jpeg_of, read_entry
 from platekeeper.edge.outbox import Outbox, OutboxFull
 from platekeeper.recognition import Recognizer
@@ -25,6 +28,7 @@ from platekeeper.video.tracker import Pass, PlateTracker
 
 logger = logging.getLogger(__name__)
 
+Roi = tuple[int, int, int, int]
 PRE_ROLL = 2.0
 POST_ROLL = 1.0
 
@@ -37,10 +41,14 @@ def process_video(
     started_at: datetime,
     countries: list[str] | None = None,
     sample_fps: float = 5.0,
+    lanes: list[Roi] | None = None,
 ) -> int:
-    """Read ``uri`` to its end; returns the number of passes put into the outbox."""
+    """Read ``uri`` to its end; returns the number of passes put into the outbox.
+
+    ``lanes`` (``x, y, w, h`` in pixels) limit both motion gating and
+    recognition to those regions."""
     source = hashlib.sha256(f"{uri}|{started_at.isoformat()}".encode()).hexdigest()[:16]
-    gate = MotionGate()
+    gate: MotionGate | None = None
     tracker = PlateTracker()
     clips = ClipBuffer(fps=sample_fps)
     count = 0
@@ -66,10 +74,21 @@ def process_video(
             count += 1
 
     for frame in frames(uri, sample_fps=sample_fps):
+        if gate is None:
+            gate = MotionGate(mask=lane_mask(frame.image.shape[:2], lanes) if lanes else None)
         clips.add(frame.seconds, frame.image)
         moving = gate.moving(frame.image)
-        reads = recognizer.read(frame.image, countries=countries) if moving else []
+        reads = (
+            recognizer.read(frame.image, countries=countries, rois=lanes or None) if moving else []
+        )
         keep(tracker.update(frame.index, frame.seconds, reads, frame.image))
     keep(tracker.flush())
     logger.info("%d vehicle pass(es) read from the video", count)
     return count
+
+
+def lane_mask(shape: tuple[int, ...], lanes: list[Roi]) -> npt.NDArray[np.uint8]:
+    mask = np.zeros(shape[:2], np.uint8)
+    for x, y, w, h in lanes:
+        mask[max(0, y) : y + h, max(0, x) : x + w] = 255
+    return mask
