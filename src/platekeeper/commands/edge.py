@@ -76,6 +76,9 @@ def run(  # noqa: PLR0917 (one parameter per command-line option)
         list[str] | None,
         typer.Option(help="Lane region x,y,w,h in pixels (repeatable; video only)."),
     ] = None,
+    rtsp_transport: Annotated[
+        str, typer.Option(help="RTSP over 'tcp' (default) or 'udp'.")
+    ] = "tcp",
 ) -> None:
     """Read a camera's stills or video, keep the reads in the outbox, deliver them."""
     import httpx
@@ -85,7 +88,7 @@ def run(  # noqa: PLR0917 (one parameter per command-line option)
     from platekeeper.recognition import Recognizer
 
     secret = _secret(secret_file)
-    _check_source(watch, video, sample_fps, server)
+    _check_source(watch, video, sample_fps, server, rtsp_transport)
     lanes = _lanes(lane or [])
     recognizer = Recognizer(app_context(ctx).settings().recognition)
     countries = [c.upper() for c in country] if country else None
@@ -102,6 +105,7 @@ def run(  # noqa: PLR0917 (one parameter per command-line option)
                 countries=countries,
                 sample_fps=sample_fps,
                 lanes=lanes,
+                rtsp_transport=rtsp_transport,
             )
         elif watch is not None:
             _run_folder(
@@ -126,13 +130,17 @@ def _lanes(values: list[str]) -> list[tuple[int, int, int, int]]:
     return lanes
 
 
-def _check_source(watch: Path | None, video: str | None, sample_fps: float, server: str) -> None:
+def _check_source(
+    watch: Path | None, video: str | None, sample_fps: float, server: str, rtsp_transport: str
+) -> None:
     if (watch is None) == (video is None):
         fail("give exactly one source: --watch FOLDER or --video FILE|URL")
     if watch is not None and not watch.is_dir():
         fail(f"{watch} is not a folder")
     if not 0.5 <= sample_fps <= 30:
         fail("--sample-fps must be between 0.5 and 30")
+    if rtsp_transport not in ("tcp", "udp"):
+        fail("--rtsp-transport is tcp or udp")
     if server.startswith("http://") and not server.startswith(
         ("http://127.", "http://localhost", "http://[::1]")
     ):
@@ -179,6 +187,7 @@ def _run_video(
     countries: list[str] | None,
     sample_fps: float,
     lanes: list[tuple[int, int, int, int]],
+    rtsp_transport: str,
 ) -> None:
     """Read the video to its end while a thread delivers; then drain."""
     import threading
@@ -211,6 +220,7 @@ def _run_video(
             countries=countries,
             sample_fps=sample_fps,
             lanes=lanes,
+            rtsp_transport=rtsp_transport,
         )
     except SourceError as exc:
         fail(str(exc))

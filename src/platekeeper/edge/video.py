@@ -42,6 +42,7 @@ def process_video(
     countries: list[str] | None = None,
     sample_fps: float = 5.0,
     lanes: list[Roi] | None = None,
+    rtsp_transport: str = "tcp",
 ) -> int:
     """Read ``uri`` to its end; returns the number of passes put into the outbox.
 
@@ -73,7 +74,7 @@ def process_video(
                 continue  # the outbox raised its alarm; new reads are refused while full
             count += 1
 
-    for frame in frames(uri, sample_fps=sample_fps):
+    for frame in frames(uri, sample_fps=sample_fps, rtsp_transport=rtsp_transport):
         if gate is None:
             gate = MotionGate(mask=lane_mask(frame.image.shape[:2], lanes) if lanes else None)
         clips.add(frame.seconds, frame.image)

@@ -32,9 +32,12 @@ class Frame:
     """BGR pixels."""
 
 
-def frames(uri: str, *, sample_fps: float = 10.0) -> Iterator[Frame]:
-    """Sampled frames of ``uri`` (a file path, ``rtsp://…`` or ``http(s)://…``)."""
-    options = {"rtsp_transport": "tcp", "stimeout": "5000000"} if uri.startswith("rtsp") else {}
+def frames(uri: str, *, sample_fps: float = 10.0, rtsp_transport: str = "tcp") -> Iterator[Frame]:
+    """Sampled frames of ``uri`` (a file path, ``rtsp://…`` or ``http(s)://…``).
+
+    RTSP goes over TCP by default (no frames lost to a lossy link); ``udp``
+    for cameras and relays that only speak RTP over UDP."""
+    options = {"rtsp_transport": rtsp_transport} if uri.startswith("rtsp") else {}
     try:
         container = av.open(uri, options=options, timeout=10.0)
     except (av.FFmpegError, OSError) as exc:
@@ -46,6 +49,8 @@ def frames(uri: str, *, sample_fps: float = 10.0) -> Iterator[Frame]:
         stream.thread_type = "AUTO"
         step = 1.0 / sample_fps if sample_fps > 0 else 0.0
         next_at = 0.0
+        live = uri.startswith(("rtsp://", "rtsps://", "http://", "https://"))
+        index = -1
         try:
             for index, frame in enumerate(container.decode(stream)):
                 seconds = float(frame.time) if frame.time is not None else index / 25.0
@@ -54,4 +59,9 @@ def frames(uri: str, *, sample_fps: float = 10.0) -> Iterator[Frame]:
                 next_at = seconds + step
                 yield Frame(index, seconds, np.asarray(frame.to_ndarray(format="bgr24"), np.uint8))
         except av.FFmpegError as exc:
+            if live and index >= 0:
+                # A stream that stops after it played has ended, not failed:
+                # the caller decides whether to connect again.
+                logger.warning("the stream ended after %d frames: %s", index + 1, exc)
+                return
             raise SourceError(f"decoding {uri} failed: {exc}") from exc
