@@ -16,7 +16,7 @@ import typer
 from platekeeper.commands.context import app_context, fail
 
 if TYPE_CHECKING:
-    from platekeeper.ingest.camera_keys import IssuedKey
+    from platekeeper.ingest.camera_keys import CameraKeys, IssuedKey
     from platekeeper.store.facade import Store
 
 camera_app = typer.Typer(help="Cameras and their signing keys.", no_args_is_help=True)
@@ -42,6 +42,19 @@ def _store(ctx: typer.Context) -> Iterator[Store]:
         store.close()
 
 
+@contextmanager
+def _keys(ctx: typer.Context) -> Iterator[tuple[Store, CameraKeys]]:
+    """The store and its camera keys; an operator's bad input ends the command."""
+    from platekeeper.ingest.camera_keys import CameraKeys
+    from platekeeper.store.errors import InvalidInput
+
+    with _store(ctx) as store:
+        try:
+            yield store, CameraKeys(store.db, store.vault)
+        except InvalidInput as exc:
+            fail(str(exc))
+
+
 def _show(issued: IssuedKey) -> None:
     secret = base64.urlsafe_b64encode(issued.secret).decode().rstrip("=")
     typer.echo(f"camera: {issued.camera_code}")
@@ -63,18 +76,11 @@ def add(  # noqa: PLR0917 (typer passes options as arguments)
     heading: Annotated[float | None, typer.Option(help="Heading of view, degrees.")] = None,
 ) -> None:
     """Add a camera and issue its first signing key (the secret is shown once)."""
-    from platekeeper.ingest.camera_keys import CameraKeys
-    from platekeeper.store.errors import InvalidInput
     from platekeeper.store.records import CameraSpec
 
-    with _store(ctx) as store:
-        spec = CameraSpec(code, name, bank, agency, region, lat, lon, heading=heading)
-        try:
-            store.cameras.add(spec)
-            issued = CameraKeys(store.db, store.vault).issue(code)
-        except InvalidInput as exc:
-            fail(str(exc))
-            return
+    with _keys(ctx) as (store, keys):
+        store.cameras.add(CameraSpec(code, name, bank, agency, region, lat, lon, heading=heading))
+        issued = keys.issue(code)
     _show(issued)
 
 
@@ -84,15 +90,8 @@ def new_key(
     code: Annotated[str, typer.Argument(help="Code of an existing camera.")],
 ) -> None:
     """Issue another signing key for a camera (to rotate; revoke the old one after)."""
-    from platekeeper.ingest.camera_keys import CameraKeys
-    from platekeeper.store.errors import InvalidInput
-
-    with _store(ctx) as store:
-        try:
-            issued = CameraKeys(store.db, store.vault).issue(code)
-        except InvalidInput as exc:
-            fail(str(exc))
-            return
+    with _keys(ctx) as (_, keys):
+        issued = keys.issue(code)
     _show(issued)
 
 
@@ -102,15 +101,8 @@ def revoke(
     key_id: Annotated[str, typer.Argument(help="Key id to revoke (ck_...).")],
 ) -> None:
     """Revoke a camera key: its requests are refused from now on."""
-    from platekeeper.ingest.camera_keys import CameraKeys
-    from platekeeper.store.errors import InvalidInput
-
-    with _store(ctx) as store:
-        try:
-            info = CameraKeys(store.db, store.vault).revoke(key_id)
-        except InvalidInput as exc:
-            fail(str(exc))
-            return
+    with _keys(ctx) as (_, keys):
+        info = keys.revoke(key_id)
     typer.echo(f"revoked {info.key_id} of camera {info.camera_code}")
 
 
@@ -120,11 +112,9 @@ def list_keys(
     code: Annotated[str | None, typer.Argument(help="Only this camera's keys.")] = None,
 ) -> None:
     """List camera keys (ids and state; never the secrets)."""
-    from platekeeper.ingest.camera_keys import CameraKeys
-
-    with _store(ctx) as store:
-        keys = CameraKeys(store.db, store.vault).list(code)
-    for key in keys:
+    with _keys(ctx) as (_, keys):
+        listed = keys.list(code)
+    for key in listed:
         state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
         typer.echo(f"{key.camera_code}\t{key.key_id}\tissued {key.created_at:%Y-%m-%d}\t{state}")
 
