@@ -130,3 +130,20 @@ def test_sigkill_of_agent_and_server_loses_and_duplicates_nothing(
     assert len(rows) == count
     expected = [(start + timedelta(seconds=n / 4)).isoformat() for n in range(count)]
     assert [at for _id, at in rows] == expected
+
+
+def test_a_malformed_read_mid_batch_is_the_one_set_aside(
+    central: Central, tmp_path: Path
+) -> None:
+    outbox = Outbox(tmp_path / "edge")
+    good = reads(4, start_time())
+    bad = {**good[1], "idempotency_key": "long", "plate": "X" * 40}
+    for r in [good[0], bad, *good[1:]]:
+        outbox.put(r)
+    central.start()
+    with httpx.Client(base_url=central.url, timeout=5) as client:
+        uploader(outbox, central, client).drain()
+    (aside,) = outbox.dead_letters()
+    assert aside[0] == "long"
+    assert aside[1].startswith("read 1: plate")
+    assert len(central.stored()) == 4

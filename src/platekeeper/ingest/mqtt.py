@@ -26,7 +26,13 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from pydantic import ValidationError
 
-from platekeeper.ingest.payloads import FrameBatch, IngestResult, QueuedResult, ReadBatch
+from platekeeper.ingest.payloads import (
+    FrameBatch,
+    IngestResult,
+    QueuedResult,
+    ReadBatch,
+    describe,
+)
 from platekeeper.ingest.service import IngestGateway
 from platekeeper.ingest.signing import NONCE_HEADER, SignatureError
 from platekeeper.store.errors import InvalidRead
@@ -119,7 +125,7 @@ class MqttIngest:
                 raise _Refused(404, "this server takes no frames")
             return self.gateway.queue_frames(camera, FrameBatch.model_validate_json(body))
         except ValidationError as exc:
-            raise _Refused(422, str(exc.errors()[0]["msg"])) from None
+            raise _Refused(422, describe(exc)) from None
         except InvalidRead as exc:
             raise _Refused(422, str(exc)) from None
 

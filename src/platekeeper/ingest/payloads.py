@@ -11,12 +11,28 @@ import base64
 import binascii
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 MAX_READS = 100
 MAX_BODY_BYTES = 8 * 1024 * 1024
 """Largest request body accepted (413 above): a batch of reads with crops, or
 a few reads with full frames."""
+
+
+def describe(exc: ValidationError, limit: int = 5) -> str:
+    """A 422's reason: each problem with where it is. A problem inside one
+    read or frame names it as ``read N:`` / ``frame N:``, as the store's own
+    refusals do, so a sender can set that one aside."""
+    parts = []
+    for error in exc.errors(include_url=False, include_input=False)[:limit]:
+        loc = list(error["loc"])
+        where = ""
+        if len(loc) >= 2 and loc[0] in ("reads", "frames") and isinstance(loc[1], int):
+            where = f"{str(loc[0])[:-1]} {loc[1]}: "
+            loc = loc[2:]
+        field = ".".join(str(p) for p in loc)
+        parts.append(f"{where}{field}: {error['msg']}" if field else f"{where}{error['msg']}")
+    return "; ".join(parts)
 
 
 class CandidateIn(BaseModel):

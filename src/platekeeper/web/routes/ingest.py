@@ -16,20 +16,18 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from platekeeper.ingest.payloads import FrameBatch, IngestResult, QueuedResult, ReadBatch
+from platekeeper.ingest.payloads import (
+    FrameBatch,
+    IngestResult,
+    QueuedResult,
+    ReadBatch,
+    describe,
+)
 from platekeeper.store.errors import InvalidRead
 from platekeeper.web.access import SignedRequest, camera_signed, services_of
 
 Camera = Annotated[SignedRequest, camera_signed()]
 TAGS: list[str | Enum] = ["ingest"]
-
-
-def _errors(exc: ValidationError) -> str:
-    parts = []
-    for error in exc.errors(include_url=False, include_input=False)[:5]:
-        where = ".".join(str(p) for p in error["loc"])
-        parts.append(f"{where}: {error['msg']}" if where else error["msg"])
-    return "; ".join(parts)
 
 
 def build_router() -> APIRouter:
@@ -47,7 +45,7 @@ def build_router() -> APIRouter:
         try:
             batch = ReadBatch.model_validate_json(signed.body)
         except ValidationError as exc:
-            raise HTTPException(status_code=422, detail=_errors(exc)) from None
+            raise HTTPException(status_code=422, detail=describe(exc)) from None
         try:
             return await run_in_threadpool(gateway.service.ingest, signed.camera, batch)
         except InvalidRead as exc:
@@ -67,7 +65,7 @@ def build_router() -> APIRouter:
         try:
             batch = FrameBatch.model_validate_json(signed.body)
         except ValidationError as exc:
-            raise HTTPException(status_code=422, detail=_errors(exc)) from None
+            raise HTTPException(status_code=422, detail=describe(exc)) from None
         return await run_in_threadpool(gateway.queue_frames, signed.camera, batch)
 
     return router
