@@ -132,9 +132,7 @@ def test_sigkill_of_agent_and_server_loses_and_duplicates_nothing(
     assert [at for _id, at in rows] == expected
 
 
-def test_a_malformed_read_mid_batch_is_the_one_set_aside(
-    central: Central, tmp_path: Path
-) -> None:
+def test_a_malformed_read_mid_batch_is_the_one_set_aside(central: Central, tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "edge")
     good = reads(4, start_time())
     bad = {**good[1], "idempotency_key": "long", "plate": "X" * 40}
