@@ -167,3 +167,20 @@ def test_camera_command_shows_the_secret_once(
     for path in (tmp_path / "data").rglob("*"):
         if path.is_file():
             assert secret.group(1).encode() not in path.read_bytes()
+
+
+def test_old_nonces_are_forgotten_as_requests_come(
+    keys: CameraKeys, env: StoreEnv, store: Store
+) -> None:
+    from platekeeper.store.models import IngestNonce
+
+    def nonces() -> int:
+        with store.db.read() as s:
+            return len(s.scalars(select(IngestNonce.nonce)).all())
+
+    keys.verify(signed(keys, env), "POST", PATH, BODY)
+    keys.verify(signed(keys, env), "POST", PATH, BODY)
+    assert nonces() == 2
+    env.clock.advance(seconds=700)  # past twice the 300 s window
+    keys.verify(signed(keys, env), "POST", PATH, BODY)
+    assert nonces() == 1, "the two stale nonces are gone, the new one kept"

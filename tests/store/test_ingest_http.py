@@ -172,3 +172,31 @@ def test_a_refused_read_refuses_its_whole_batch(
     assert stored(store) == 0
     # The refused batch left no receipt: the good read goes in when sent alone.
     assert post(client, env, camera, batch(env, "ok")).json() == {"stored": 1, "duplicates": 0}
+
+
+def test_receipts_outlive_the_retention_of_their_reads_only(
+    env: StoreEnv, store: Store, camera: IssuedKey, keys: CameraKeys
+) -> None:
+    from platekeeper.ingest.payloads import ReadBatch
+    from platekeeper.store.models import IngestReceipt
+
+    service = IngestService(store.reads, env.clock)
+    who = keys.verify(
+        sign(camera.key_id, camera.secret, "POST", PATH, b"", now=env.clock().timestamp()),
+        "POST",
+        PATH,
+        b"",
+    )
+
+    def receipts() -> int:
+        with store.db.read() as s:
+            return len(s.scalars(select(IngestReceipt.read_id)).all())
+
+    assert service.ingest(who, ReadBatch.model_validate_json(batch(env, "a"))).stored == 1
+    env.clock.advance(hours=2)
+    assert service.ingest(who, ReadBatch.model_validate_json(batch(env, "b"))).stored == 1
+    assert receipts() == 2, "receipts within the reads' retention are kept"
+    assert service.receipt_horizon >= timedelta(days=30)
+    env.clock.advance(days=service.receipt_horizon.days + 1)
+    assert service.ingest(who, ReadBatch.model_validate_json(batch(env, "c"))).stored == 1
+    assert receipts() == 1, "receipts past the horizon are pruned on the way"

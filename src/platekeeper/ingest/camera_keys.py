@@ -7,7 +7,8 @@ key, bound to the key id, so neither a database dump nor a swapped row
 yields a usable secret. ``revoke`` stops a key at once. ``verify`` checks a
 signed request end to end: the key is known and live, its camera active, the
 timestamp fresh, the signature right, and the nonce unused (recorded in the
-same step, so two racing replays cannot both pass).
+same step, so two racing replays cannot both pass). Nonces are remembered
+for twice the window, then forgotten: older requests are stale anyway.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ class CameraKeys:
         self.window = window
         self.clock = clock
         self._cipher = DataCipher(0, vault.system_key(VAULT_KEY))
+        self._pruned_at: datetime | None = None
 
     def issue(self, camera_code: str) -> IssuedKey:
         key_id = "ck_" + secrets.token_hex(10)
@@ -145,6 +147,9 @@ class CameraKeys:
         if not active:
             raise SignatureError("camera disabled", status=403)
         self._remember(signed.key_id, signed.nonce, now)
+        if self._pruned_at is None or now - self._pruned_at > timedelta(seconds=self.window):
+            self._pruned_at = now
+            self.prune_nonces()
         return VerifiedCamera(key.key_id, key.camera_id, code)
 
     def _remember(self, key_id: str, nonce: str, now: datetime) -> None:
@@ -155,7 +160,9 @@ class CameraKeys:
             raise SignatureError("replayed request (nonce already used)") from None
 
     def prune_nonces(self) -> int:
-        """Forget nonces older than the window (their requests are stale anyway)."""
+        """Forget nonces older than the window (their requests are stale anyway).
+
+        ``verify`` does this itself at most once a window."""
         cutoff = self.clock() - timedelta(seconds=2 * self.window)
         with self.db.write() as s:
             result = s.execute(delete(IngestNonce).where(IngestNonce.seen_at < cutoff))

@@ -40,6 +40,8 @@ from platekeeper.store.types import EvidenceKind, utc_now
 
 logger = logging.getLogger(__name__)
 
+PRUNE_EVERY = timedelta(hours=1)
+
 
 def key_digest(idempotency_key: str) -> bytes:
     return hashlib.sha256(idempotency_key.encode()).digest()
@@ -71,10 +73,22 @@ class IngestService:
     def __init__(self, reads: ReadStore, clock: Callable[[], datetime] = utc_now) -> None:
         self.reads = reads
         self.clock = clock
+        self._pruned_at: datetime | None = None
+
+    @property
+    def receipt_horizon(self) -> timedelta:
+        """How long a receipt matters: a read older than its retention is
+        refused anyway, so no repeat of it can be stored twice after that."""
+        policy = self.reads.settings.retention.reads
+        return timedelta(days=policy.keep_days + policy.period_days)
 
     def ingest(self, camera: VerifiedCamera, batch: ReadBatch) -> IngestResult:
         """Store the batch's new reads; raises the store's ``InvalidRead``
         (nothing written) when one of them is refused."""
+        now = self.clock()
+        if self._pruned_at is None or now - self._pruned_at > PRUNE_EVERY:
+            self._pruned_at = now
+            self.prune_receipts(self.receipt_horizon)
         for _attempt in range(3):
             try:
                 return self._once(camera, batch)
@@ -120,7 +134,8 @@ class IngestService:
         return IngestResult(stored=len(fresh), duplicates=len(batch.reads) - len(fresh))
 
     def prune_receipts(self, older_than: timedelta) -> int:
-        """Forget receipts past the longest an edge agent may retry."""
+        """Forget receipts older than ``older_than`` (``ingest`` does this
+        itself hourly, past ``receipt_horizon``)."""
         cutoff = self.clock() - older_than
         with self.reads.db.write() as s:
             result = s.execute(delete(IngestReceipt).where(IngestReceipt.received_at < cutoff))
