@@ -14,6 +14,7 @@ from store_testkit import StoreEnv
 from typer.testing import CliRunner
 
 from platekeeper.cli import app
+from platekeeper.crypto import DecryptionFailed
 from platekeeper.ingest.camera_keys import CameraKeys
 from platekeeper.ingest.signing import (
     KEY_ID_HEADER,
@@ -132,7 +133,7 @@ def test_secrets_are_sealed_and_bound_to_their_key_id(
         assert b is not None
         a.sealed_secret, b.sealed_secret = rows[second.key_id], rows[first.key_id]
     headers = sign(first.key_id, first.secret, "POST", PATH, BODY, now=env.clock().timestamp())
-    with pytest.raises(Exception, match="authenticate"):
+    with pytest.raises(DecryptionFailed):
         keys.verify(headers, "POST", PATH, BODY)
 
 

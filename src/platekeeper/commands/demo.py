@@ -24,12 +24,10 @@ def prepare(settings: Settings, echo: Callable[[str], None] = print) -> None:
     from platekeeper.auth.bootstrap import create_first_admin
     from platekeeper.auth.errors import ConflictError
     from platekeeper.commands.init import InitRefused, run_init
-    from platekeeper.commands.webstack import open_database, open_services
+    from platekeeper.commands.webstack import is_initialised, open_database, open_services
     from platekeeper.crypto import CryptoError
-    from platekeeper.store.facade import StoreConfig
 
-    config = StoreConfig.from_settings(settings)
-    if settings.master_key is None and not config.master_key_file.exists():
+    if not is_initialised(settings):
         try:
             run_init(settings, echo)
         except (InitRefused, CryptoError, OSError) as exc:

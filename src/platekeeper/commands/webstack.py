@@ -71,18 +71,24 @@ def open_services(
     )
 
 
+def is_initialised(settings: Settings) -> bool:
+    """``init`` has made the master key, or one is given in the environment."""
+    from platekeeper.store.facade import StoreConfig
+
+    key_file = StoreConfig.from_settings(settings).master_key_file
+    return settings.master_key is not None or key_file.exists()
+
+
 def open_store_if_initialised(settings: Settings) -> Store | None:
-    """The store, when ``init`` has made its master key (or one is in the
-    environment); ``None`` before that."""
+    """The store once the installation is initialised; ``None`` before that."""
     from platekeeper.crypto import CryptoError
     from platekeeper.store.errors import StoreError
     from platekeeper.store.facade import StoreConfig, open_store
 
-    config = StoreConfig.from_settings(settings)
-    if settings.master_key is None and not config.master_key_file.exists():
+    if not is_initialised(settings):
         return None
     try:
-        return open_store(config)
+        return open_store(StoreConfig.from_settings(settings))
     except (StoreError, CryptoError, OSError) as exc:
         fail(f"cannot open the store: {exc}")
         raise AssertionError from exc  # fail() exits

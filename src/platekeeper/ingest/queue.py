@@ -123,9 +123,5 @@ class TableQueue:
                 update(QueuedJob).where(QueuedJob.id == job.token).values(available_at=self.clock())
             )
 
-    def depth(self) -> int:
-        with self.db.read() as s:
-            return len(s.scalars(select(QueuedJob.id)).all())
-
     def close(self) -> None:
         return None

@@ -38,7 +38,7 @@ def gateway(settings: Settings, store: Store, queue: WorkQueue | None) -> Ingest
 def frame_worker(settings: Settings, store: Store, queue: WorkQueue) -> FrameWorker:
     return FrameWorker(
         queue,
-        Recognizer(settings.recognition),
+        lambda: Recognizer(settings.recognition),
         IngestService(store.reads),
         countries=list(settings.ingest.countries) or None,
     )

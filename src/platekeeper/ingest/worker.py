@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from platekeeper.edge.folder import read_entry
@@ -31,19 +32,27 @@ class FrameWorker:
     def __init__(
         self,
         queue: WorkQueue,
-        recognizer: Recognizer,
+        recognizer: Recognizer | Callable[[], Recognizer],
         ingest: IngestService,
         *,
         countries: list[str] | None = None,
         lease_seconds: float = 120.0,
     ) -> None:
         self.queue = queue
-        self.recognizer = recognizer
+        self._recognizer = recognizer
         self.ingest = ingest
         self.countries = countries
         self.lease_seconds = lease_seconds
         self.frames = 0
         self.reads = 0
+
+    @property
+    def recognizer(self) -> Recognizer:
+        """Made on first use when given as a factory: a server whose cameras
+        send no frames never loads the models."""
+        if not isinstance(self._recognizer, Recognizer):
+            self._recognizer = self._recognizer()
+        return self._recognizer
 
     def run_once(self, limit: int = 4) -> int:
         """Process up to ``limit`` queued frames; returns how many were taken."""
