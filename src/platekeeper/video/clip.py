@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import io
 from collections import deque
-from fractions import Fraction
 
-import av
 import cv2
 import numpy as np
 import numpy.typing as npt
+
+from platekeeper.video.encode import write_h264
 
 
 class ClipBuffer:
@@ -36,24 +36,9 @@ class ClipBuffer:
             return None
         first = _decode(chosen[0])
         height, width = (first.shape[0] // 2) * 2, (first.shape[1] // 2) * 2
-        rate = Fraction(self.fps).limit_denominator(1001)
         out = io.BytesIO()
-        with av.open(out, mode="w", format="mp4") as container:
-            stream = container.add_stream("libx264", rate=rate)
-            stream.width, stream.height = width, height
-            stream.pix_fmt = "yuv420p"
-            stream.codec_context.options = {"crf": str(crf), "preset": "veryfast"}
-            for index, jpeg in enumerate(chosen):
-                image = _decode(jpeg)
-                frame = av.VideoFrame.from_ndarray(
-                    np.ascontiguousarray(image[:height, :width]), format="bgr24"
-                ).reformat(format="yuv420p")
-                frame.pts = index
-                frame.time_base = 1 / rate
-                for packet in stream.encode(frame):
-                    container.mux(packet)
-            for packet in stream.encode(None):
-                container.mux(packet)
+        crop = (np.ascontiguousarray(_decode(j)[:height, :width]) for j in chosen)
+        write_h264(out, crop, width=width, height=height, fps=self.fps, crf=crf)
         return out.getvalue()
 
 

@@ -16,10 +16,8 @@ import logging
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 from numpy.typing import NDArray
@@ -48,6 +46,7 @@ from platekeeper.sim.render.records import Quad
 from platekeeper.sim.render.scene import SceneOptions, finish_frame, make_rig, mount_vehicle
 from platekeeper.sim.render.syntax import random_format
 from platekeeper.sim.render.vehicle import KINDS
+from platekeeper.video.encode import write_h264
 
 logger = logging.getLogger(__name__)
 
@@ -403,25 +402,14 @@ def render_video(path: str | Path, seed: int, options: VideoOptions | None = Non
         resolve_format(key)
     truth, frames = iter_video(seed, opts)
     out = Path(path)
-    rate = Fraction(opts.fps).limit_denominator(1001)
-    with av.open(str(out), mode="w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=rate)
-        stream.width, stream.height = opts.width, opts.height
-        stream.pix_fmt = "yuv420p"
-        # One encoder thread (x264's output depends on the thread count) and
-        # explicit timestamps keep the bitstream identical from run to run.
-        stream.codec_context.thread_count = 1
-        stream.codec_context.options = {"crf": str(opts.crf), "preset": opts.preset}
-        for index, img in enumerate(frames):
-            # Converting at once gives the frame its own buffers: a frame made
-            # from a numpy array only borrows it, and the encoder may read it
-            # after the array is gone (which made output vary run to run).
-            frame = av.VideoFrame.from_ndarray(img, format="bgr24").reformat(format="yuv420p")
-            frame.pts = index
-            frame.time_base = 1 / rate
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
+    write_h264(
+        str(out),
+        frames,
+        width=opts.width,
+        height=opts.height,
+        fps=opts.fps,
+        crf=opts.crf,
+        preset=opts.preset,
+    )
     logger.info("rendered %d frames to %s", truth.frame_count, out.name)
     return truth
