@@ -11,9 +11,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from identity_helpers import FAST_AUTH, Clock, make_database, make_services, new_client
+from investigation_helpers import Sightings, open_web_store, seed
 
 from platekeeper.config import Settings
 from platekeeper.store.engine import Database
+from platekeeper.store.facade import Store
 from platekeeper.web.app import create_app
 from platekeeper.web.services import Services
 
@@ -56,3 +58,34 @@ def app(settings: Settings, services: Services) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with new_client(app) as c:
         yield c
+
+
+# -- the web app with a real store behind it -----------------------------------
+
+
+@pytest.fixture
+def web_store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
+    store = open_web_store(tmp_path, clock)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def sightings(web_store: Store, clock: Clock) -> Sightings:
+    return seed(web_store, clock())
+
+
+@pytest.fixture
+def store_services(
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    signing_key: Ed25519PrivateKey,
+    web_store: Store,
+) -> Services:
+    return make_services(settings, db, clock, signing_key, store=web_store)
+
+
+@pytest.fixture
+def store_app(settings: Settings, store_services: Services) -> FastAPI:
+    return create_app(settings, store_services, background_checkpoints=False)

@@ -18,10 +18,14 @@ from platekeeper.auth.models import User
 from platekeeper.auth.roles import Role
 from platekeeper.auth.settings import AuthSettings
 from platekeeper.config import Settings
+from platekeeper.ingest.service import IngestGateway
 from platekeeper.store.base import Base
 from platekeeper.store.engine import Database
+from platekeeper.store.facade import Store
 from platekeeper.web.services import Services, build_services
 
+# The key of plate indexes in audit entries (tests recompute them to check).
+AUDIT_INDEX_KEY = bytes(range(32))
 # Cheap Argon2id parameters: the tests exercise the logic, not the cost.
 FAST_AUTH = AuthSettings(argon2_time_cost=1, argon2_memory_kib=8192, argon2_parallelism=1)
 PASSWORD = "correct horse battery staple"
@@ -47,7 +51,13 @@ def make_database(url: str) -> Database:
 
 
 def make_services(
-    settings: Settings, db: Database, clock: Clock, signing_key: Ed25519PrivateKey | None = None
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    signing_key: Ed25519PrivateKey | None = None,
+    *,
+    store: Store | None = None,
+    ingest: IngestGateway | None = None,
 ) -> Services:
     return build_services(
         settings,
@@ -55,6 +65,9 @@ def make_services(
         sealing_key=os.urandom(32),
         signing_key=signing_key or Ed25519PrivateKey.generate(),
         clock=clock,
+        store=store,
+        ingest=ingest,
+        audit_index_key=AUDIT_INDEX_KEY,
     )
 
 

@@ -11,7 +11,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,6 +21,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from identity_helpers import PASSWORD, Clock, add_user
+from investigation_helpers import TRACKED, Sightings, add_live_read
 
 from platekeeper.auth.bootstrap import create_first_admin
 from platekeeper.auth.principal import Principal
@@ -67,6 +68,12 @@ def add_map_demo(app: FastAPI) -> None:
             principal=user, nav=[], path="/test/map", points=points, request=request
         )
         return HTMLResponse(html)
+
+
+@pytest.fixture
+def services(store_services: Services, sightings: Sightings) -> Services:
+    """The browser sees the whole app: a store with cameras and reads behind it."""
+    return store_services
 
 
 @pytest.fixture
@@ -253,3 +260,121 @@ def test_map_component_draws_without_a_tile_server(
     assert "<b>" in tooltip.inner_text()  # labels are text, never markup
     shot(page, "30-map-no-tiles")
     assert page.problems == []  # nothing requested from another origin, no CSP errors
+
+
+def sign_out(page: Any, server: str) -> None:
+    page.click("text=Sign out")
+    page.wait_for_url(server + "/login")
+
+
+def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    """Poll from Python: the pages' CSP forbids the string evaluation that
+    Playwright's wait_for_function would need."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def images_loaded(page: Any, selector: str) -> int:
+    return int(
+        page.eval_on_selector_all(
+            selector, "els => els.filter(e => e.complete && e.naturalWidth > 0).length"
+        )
+    )
+
+
+def test_investigator_searches_with_a_reason_and_follows_the_journey(
+    server: str, page: Any, services: Services, clock: Clock
+) -> None:
+    ina = add_user(services, "ina", Role.INVESTIGATOR)
+    sign_in_page(page, server, "ina", ina.secret, clock)
+    page.click("nav >> text=Plate search")
+    page.wait_for_url(server + "/search")
+    page.fill("input[name=plate]", "01 a 123 bc")
+    page.select_option("select[name=reason_code]", "stolen_vehicle")
+    page.fill("input[name=case_number]", "TSH-2026/0413")
+    shot(page, "40-search-form")
+    page.click("[data-testid=search-form] button[type=submit]")
+    rows = page.locator("[data-testid=search-results] tbody tr")
+    assert rows.count() == 3
+    assert page.locator("[data-testid=search-results] td.plate").all_inner_texts() == [TRACKED] * 3
+    assert "SAM-001" not in page.inner_text("[data-testid=search-results]")
+    wait_until(lambda: images_loaded(page, "[data-testid=search-results] img.thumb") == 3)
+    assert TRACKED not in page.url
+    assert "01" not in page.url.split("/", 3)[-1]
+    shot(page, "41-search-results")
+
+    page.click("[data-testid=search-results] button:has-text('Journey') >> nth=0")
+    page.wait_for_selector("#journey-map[data-map-ready=true]")
+    assert page.get_attribute("#journey-map", "data-markers") == "3"
+    assert page.locator("#journey-map path.leaflet-interactive").count() == 3
+    assert page.locator("[data-testid=journey-timeline] li").count() == 3
+    assert images_loaded(page, "[data-testid=journey-timeline] img.thumb") == 3
+    assert "3 sightings at 2 cameras" in page.inner_text("#journey-title")
+    shot(page, "42-journey-map")
+    assert page.problems == []
+
+
+def test_a_wildcard_search_asked_approved_and_run(
+    server: str, page: Any, services: Services, clock: Clock
+) -> None:
+    ina = add_user(services, "ina", Role.INVESTIGATOR)
+    sara = add_user(services, "sara", Role.SUPERVISOR)
+    sign_in_page(page, server, "ina", ina.secret, clock)
+    page.goto(server + "/search")
+    page.fill("input[name=plate]", "01A*")
+    page.select_option("select[name=mode]", "wildcard")
+    page.select_option("select[name=reason_code]", "investigation")
+    page.fill("input[name=case_number]", "TSH-2026/0500")
+    page.click("[data-testid=search-form] button[type=submit]")
+    page.wait_for_selector("[data-testid=approval-needed]")
+    page.fill("[data-testid=approval-needed] textarea[name=note]", "cloned plates on the ring road")
+    shot(page, "43-approval-needed")
+    page.click("text=Ask a supervisor")
+    page.wait_for_selector("[data-testid=approval-asked]")
+    assert "pending" in page.inner_text("[data-testid=my-approvals]")
+    sign_out(page, server)
+
+    sign_in_page(page, server, "sara", sara.secret, clock)
+    page.click("nav >> text=Approvals")
+    table = page.inner_text("[data-testid=pending-approvals]")
+    assert "01A*" in table
+    assert "cloned plates" in table
+    shot(page, "44-approvals-pending")
+    page.click("[data-testid=pending-approvals] button:has-text('Approve')")
+    page.wait_for_selector("[data-testid=pending-approvals] .empty")
+    sign_out(page, server)
+
+    sign_in_page(page, server, "ina", ina.secret, clock)
+    page.goto(server + "/search")
+    assert "approved" in page.inner_text("[data-testid=my-approvals]")
+    page.click("[data-testid=run-approved]")
+    assert page.locator("[data-testid=search-results] tbody tr").count() == 4
+    shot(page, "45-approved-wildcard-results")
+    assert "used" in page.inner_text("[data-testid=my-approvals]")
+    # The one error the console shows is the 403 of the unapproved search itself.
+    assert [p for p in page.problems if "403 (Forbidden)" not in p] == []
+    assert len(page.problems) == 1
+
+
+def test_live_reads_arrive_without_reloading(
+    server: str, page: Any, services: Services, web_store: Any, clock: Clock
+) -> None:
+    otto = add_user(services, "otto", Role.OPERATOR)
+    sign_in_page(page, server, "otto", otto.secret, clock)
+    page.click("nav >> text=Live reads")
+    page.wait_for_selector("[data-testid=live-state]:has-text('live')")
+    assert page.locator("[data-testid=live-reads] tbody tr").count() == 0
+    read_id = add_live_read(web_store, clock(), "10B777QQ")
+    add_live_read(web_store, clock(), "95H321LA", camera="SAM-001")  # not their region
+    page.wait_for_selector(f"[data-testid=live-reads] tr[data-read='{read_id}']", timeout=15_000)
+    wait_until(lambda: images_loaded(page, "[data-testid=live-reads] img.thumb") == 1)
+    assert page.locator("[data-testid=live-reads] tbody tr").count() == 1
+    assert "10B777QQ" in page.inner_text("[data-testid=live-reads]")
+    shot(page, "46-live-reads")
+    page.click("nav >> text=Cameras")
+    page.wait_for_selector("#camera-map[data-map-ready=true]")
+    assert page.get_attribute("#camera-map", "data-markers") == "2"
+    shot(page, "47-cameras")
+    assert page.problems == []

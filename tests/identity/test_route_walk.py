@@ -10,18 +10,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from identity_helpers import Clock, add_user, new_client, sign_in
+from identity_helpers import FAST_AUTH, Clock, add_user, new_client, sign_in
 
+from platekeeper.alerts.settings import AlertsSettings
 from platekeeper.auth.roles import ROLE_PERMISSIONS, Role
+from platekeeper.config import Settings
 from platekeeper.web.access import AccessKind, UndeclaredRouteError, check_declarations
 from platekeeper.web.services import Services
 
 PUBLIC, LOGIN, ANYONE = "public", "login", "anyone signed in"
 ADMIN, AUDITOR = frozenset({Role.ADMINISTRATOR}), frozenset({Role.AUDITOR})
+SUPERVISOR = frozenset({Role.SUPERVISOR})
+WATCHERS = frozenset({Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR})
+SEARCHERS = frozenset({Role.INVESTIGATOR, Role.SUPERVISOR})
+CAMERA_VIEWERS = WATCHERS | ADMIN
 
 MATRIX: dict[str, object] = {
     "GET /static": PUBLIC,
@@ -66,10 +73,42 @@ MATRIX: dict[str, object] = {
     "GET /audit": AUDITOR,
     "GET /api/v1/audit": AUDITOR,
     "GET /api/v1/audit/verification": AUDITOR,
+    "GET /reads/live": WATCHERS,
+    "GET /api/v1/reads/live": WATCHERS,
+    "GET /api/v1/reads/stream": WATCHERS,
+    "GET /api/v1/evidence/{token}": ANYONE,
+    "GET /search": SEARCHERS,
+    "POST /search": SEARCHERS,
+    "POST /api/v1/search": SEARCHERS,
+    "POST /search/approvals": SEARCHERS,
+    "POST /api/v1/search/approvals": SEARCHERS,
+    "GET /api/v1/search/approvals": SEARCHERS,
+    "GET /journey": SEARCHERS,
+    "POST /journey": SEARCHERS,
+    "POST /api/v1/journey": SEARCHERS,
+    "GET /approvals": SUPERVISOR,
+    "POST /approvals/{approval_id}": SUPERVISOR,
+    "GET /api/v1/approvals": SUPERVISOR,
+    "POST /api/v1/approvals/{approval_id}": SUPERVISOR,
+    "GET /cameras": CAMERA_VIEWERS,
+    "GET /api/v1/cameras": CAMERA_VIEWERS,
 }
 # Walked last (or not at all) for signed-in clients, since they end the session.
 SESSION_ENDING = {"POST /logout", "POST /api/v1/logout"}
 NO_SUCH_USER = "999999"
+NO_SUCH_TOKEN = "A" * 54
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    # Live streams end after a second, so that walking them does not wait.
+    return Settings(data_dir=tmp_path, auth=FAST_AUTH, alerts=AlertsSettings(stream_max_seconds=1))
+
+
+@pytest.fixture
+def services(store_services: Services) -> Services:
+    """Every feature is walked: the app here has the store behind it."""
+    return store_services
 
 
 def test_every_route_is_in_the_matrix(app: FastAPI) -> None:
@@ -108,6 +147,8 @@ def request(client: TestClient, key: str) -> int:
     if path == "/static":
         path = "/static/app.css"
     path = re.sub(r"\{user_id\}", NO_SUCH_USER, path)
+    path = re.sub(r"\{approval_id\}", NO_SUCH_USER, path)
+    path = re.sub(r"\{token\}", NO_SUCH_TOKEN, path)
     return client.request(method, path).status_code
 
 

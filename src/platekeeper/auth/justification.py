@@ -8,23 +8,15 @@ fixed in code so that reasons can be counted and compared, not typed freely.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from platekeeper.store.search import CASE_NUMBER_PATTERN, ReasonCode, SearchJustification
 
-class ReasonCode(StrEnum):
-    CRIMINAL_INVESTIGATION = "criminal_investigation"
-    STOLEN_VEHICLE = "stolen_vehicle"
-    MISSING_PERSON = "missing_person"
-    TRAFFIC_OFFENCE = "traffic_offence"
-    ROAD_INCIDENT = "road_incident"
-    COURT_ORDER = "court_order"
-    DATA_SUBJECT_REQUEST = "data_subject_request"
-
+__all__ = ["REASON_LABELS", "Justification", "ReasonCode", "ReasonOption", "reason_options"]
 
 REASON_LABELS: Mapping[ReasonCode, str] = {
-    ReasonCode.CRIMINAL_INVESTIGATION: "Criminal investigation",
+    ReasonCode.INVESTIGATION: "Criminal investigation",
     ReasonCode.STOLEN_VEHICLE: "Stolen vehicle",
     ReasonCode.MISSING_PERSON: "Missing or endangered person",
     ReasonCode.TRAFFIC_OFFENCE: "Traffic offence follow-up",
@@ -54,6 +46,9 @@ class Justification(BaseModel):
     case_number: str = Field(
         min_length=3,
         max_length=64,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9/._-]{2,63}$",
+        pattern=CASE_NUMBER_PATTERN,
         description="The case or incident number the search belongs to",
     )
+
+    def for_store(self, *, widen: bool = False) -> SearchJustification:
+        return SearchJustification(self.reason_code, self.case_number, widen=widen)

@@ -90,3 +90,32 @@ class RecoveryCode(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class SearchApproval(Base):
+    """A supervisor's approval of one wide search (wildcard, or a window over
+    the approval threshold), asked for by an investigator and usable once.
+    The plate or pattern is sealed (AES-256-GCM, bound to the row): only the
+    requester and the supervisors who decide see it."""
+
+    __tablename__ = "search_approvals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    region: Mapped[str] = mapped_column(String(64), index=True)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    mode: Mapped[str] = mapped_column(String(16))
+    query_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime)
+    window_end: Mapped[datetime] = mapped_column(UtcDateTime)
+    camera_codes: Mapped[str] = mapped_column(String(2000), default="")
+    reason_code: Mapped[str] = mapped_column(String(32))
+    case_number: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    # pending → approved → used, or pending → refused; approvals expire unused.
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    decision_note: Mapped[str] = mapped_column(String(500), default="")
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

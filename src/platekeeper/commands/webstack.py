@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from platekeeper.store.facade import Store
 
 SEALING_KEY_FILE = "auth-sealing.key"
+# Keys the index of searched plates in audit entries: kept as long as the log.
+AUDIT_INDEX_KEY_FILE = "audit-plate-index.key"
 
 
 def database_path(settings: Settings) -> Path:
@@ -59,7 +61,11 @@ def load_or_create_key_file(path: Path, size: int = 32) -> bytes:
 
 
 def open_services(
-    settings: Settings, db: Database, *, ingest: IngestGateway | None = None
+    settings: Settings,
+    db: Database,
+    *,
+    ingest: IngestGateway | None = None,
+    store: Store | None = None,
 ) -> Services:
     keys = settings.data_dir / "keys"
     return build_services(
@@ -68,6 +74,8 @@ def open_services(
         sealing_key=load_or_create_key_file(keys / SEALING_KEY_FILE),
         signing_key=load_or_create_signing_key(settings.audit.signing_key_path(settings.data_dir)),
         ingest=ingest,
+        store=store,
+        audit_index_key=load_or_create_key_file(keys / AUDIT_INDEX_KEY_FILE),
     )
 
 

@@ -71,3 +71,15 @@ class BlindIndexer:
 
     def both(self, plate: str) -> tuple[int, int]:
         return self.exact(plate), self.fuzzy(plate)
+
+
+_AUDIT = b"pk/audit/query|"
+
+
+def audit_index(key: bytes, query: str) -> bytes:
+    """What the audit log keeps of a searched plate or pattern: 16 bytes of
+    HMAC-SHA256 under the audit's own long-lived key (not a period key), so an
+    auditor holding the key can ask "who searched for this plate" for as long
+    as the log is kept, while a copy of the log shows no plate."""
+    canonical = "".join(ch if ch in "*?" else normalise_plate(ch) for ch in query)
+    return hmac.digest(key, _AUDIT + canonical.encode("ascii"), hashlib.sha256)[:16]

@@ -327,6 +327,23 @@ class ReadStore:
         loaded = self.decrypt_rows(rows)
         return loaded[0] if loaded else None
 
+    def latest(
+        self, camera_ids: Sequence[int], since: datetime, limit: int = 100
+    ) -> list[StoredRead]:
+        """The newest reads of these cameras captured at or after ``since``,
+        newest first (the live view: not a search, so no plate is asked for)."""
+        if not camera_ids:
+            return []
+        statement = (
+            select(*READ_COLUMNS)
+            .where(Read.camera_id.in_(list(camera_ids)), Read.captured_at >= since)
+            .order_by(Read.captured_at.desc(), Read.id.desc())
+            .limit(limit)
+        )
+        with self.db.read() as session:
+            rows = session.execute(statement).all()
+        return self.decrypt_rows(rows)
+
     def decrypt_rows(self, rows: Sequence[Any]) -> list[StoredRead]:
         """Decrypt rows selected with ``READ_COLUMNS``. Rows whose key has been
         destroyed meanwhile are left out: they are past retention."""

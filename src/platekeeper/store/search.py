@@ -46,16 +46,18 @@ from platekeeper.store.types import UtcDateTime
 logger = logging.getLogger(__name__)
 
 MAX_LIMIT = 10_000
-_CASE_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.:-]{2,63}$")
+CASE_NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9/_.:-]{2,63}$"
+_CASE_NUMBER = re.compile(CASE_NUMBER_PATTERN)
 
 
 class ReasonCode(StrEnum):
-    """Why a search is made. Which roles may use which reason is policy."""
+    """Why a search is made: the one fixed list (labels in ``auth.justification``)."""
 
     INVESTIGATION = "investigation"
     STOLEN_VEHICLE = "stolen_vehicle"
     MISSING_PERSON = "missing_person"
     TRAFFIC_OFFENCE = "traffic_offence"
+    ROAD_INCIDENT = "road_incident"
     COURT_ORDER = "court_order"
     DATA_SUBJECT_REQUEST = "data_subject_request"
 
@@ -183,9 +185,10 @@ class SearchService:
         *,
         principal: object | None = None,
         limit: int = MAX_LIMIT,
+        camera_ids: tuple[int, ...] | None = None,
     ) -> SearchResult:
         """Every sighting of ``plate`` in ``[start, end)``, oldest first."""
-        query = SearchQuery(plate, start, end, SearchMode.EXACT, limit=limit)
+        query = SearchQuery(plate, start, end, SearchMode.EXACT, camera_ids, limit=limit)
         return self._guarded(SearchRequest("journey", query, justification, principal))
 
     # -- the frame around every call ------------------------------------------

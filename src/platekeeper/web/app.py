@@ -22,7 +22,18 @@ from platekeeper.web.access import check_declarations
 from platekeeper.web.errors import install_error_handlers
 from platekeeper.web.navigation import Feature, NavItem
 from platekeeper.web.rendering import build_templates
-from platekeeper.web.routes import alerts, audit, home, ingest, login, users
+from platekeeper.web.routes import (
+    alerts,
+    approvals,
+    audit,
+    cameras,
+    home,
+    ingest,
+    login,
+    reads,
+    search,
+    users,
+)
 from platekeeper.web.security import (
     CrossOriginProtection,
     SecurityHeaders,
@@ -39,6 +50,10 @@ state-changing requests from a browser must come from the same origin.
 """
 
 
+def _with_store(services: Services) -> bool:
+    return services.investigation is not None
+
+
 def default_features() -> tuple[Feature, ...]:
     from platekeeper.auth.roles import Permission
 
@@ -46,6 +61,64 @@ def default_features() -> tuple[Feature, ...]:
         Feature("login", login.build_router),
         Feature(
             "home", home.build_router, nav=(NavItem(title="Dashboard", href="/", api="/api/v1/me"),)
+        ),
+        Feature(
+            "reads",
+            reads.build_router,
+            nav=(
+                NavItem(
+                    title="Live reads",
+                    href="/reads/live",
+                    api="/api/v1/reads/live",
+                    permission=Permission.READS_LIVE,
+                ),
+            ),
+            enabled=_with_store,
+        ),
+        Feature(
+            "search",
+            search.build_router,
+            nav=(
+                NavItem(
+                    title="Plate search",
+                    href="/search",
+                    api="/api/v1/search",
+                    permission=Permission.PLATES_SEARCH,
+                ),
+                NavItem(
+                    title="Journey",
+                    href="/journey",
+                    api="/api/v1/journey",
+                    permission=Permission.JOURNEY_VIEW,
+                ),
+            ),
+            enabled=_with_store,
+        ),
+        Feature(
+            "approvals",
+            approvals.build_router,
+            nav=(
+                NavItem(
+                    title="Approvals",
+                    href="/approvals",
+                    api="/api/v1/approvals",
+                    permission=Permission.SEARCH_APPROVE,
+                ),
+            ),
+            enabled=_with_store,
+        ),
+        Feature(
+            "cameras",
+            cameras.build_router,
+            nav=(
+                NavItem(
+                    title="Cameras",
+                    href="/cameras",
+                    api="/api/v1/cameras",
+                    permission=Permission.CAMERAS_VIEW,
+                ),
+            ),
+            enabled=_with_store,
         ),
         Feature(
             "users",

@@ -8,8 +8,13 @@ mounted, so the app runs — and is tested — with whatever is present.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -18,13 +23,21 @@ from platekeeper.audit.browse import AuditReader
 from platekeeper.audit.log import AuditLog
 from platekeeper.audit.signing import CheckpointSigner, key_id
 from platekeeper.auth.admin import UserAdmin
+from platekeeper.auth.approvals import SearchApprovals
 from platekeeper.auth.login import AuthService
 from platekeeper.auth.passwords import Passwords
 from platekeeper.auth.sealing import SecretBox
 from platekeeper.auth.trail import Clock, utc_now
 from platekeeper.config import Settings
+from platekeeper.crypto.blind_index import audit_index
 from platekeeper.ingest.service import IngestGateway
 from platekeeper.store.engine import Database
+from platekeeper.web.evidence_links import EvidenceLinks
+
+if TYPE_CHECKING:
+    from platekeeper.store.facade import Store
+    from platekeeper.web.investigation import Investigation
+    from platekeeper.web.live import LiveReads
 
 
 @dataclass(frozen=True)
@@ -37,6 +50,10 @@ class Services:
     audit: AuditReader
     alerts: AlertBus | None = None
     ingest: IngestGateway | None = None
+    # With the store: search, journeys, cameras, live reads, approvals.
+    investigation: Investigation | None = None
+    live: LiveReads | None = None
+    approvals: SearchApprovals | None = None
 
 
 def build_services(
@@ -49,13 +66,18 @@ def build_services(
     clock: Clock = utc_now,
     alerts: AlertBus | None = None,
     ingest: IngestGateway | None = None,
+    store: Store | None = None,
+    audit_index_key: bytes | None = None,
 ) -> Services:
     """Wire the services over one database with the deployment's keys.
 
     ``sealing_key`` (32 bytes) encrypts TOTP seeds; ``signing_key`` signs
     audit checkpoints, and ``former_public_keys`` verify checkpoints signed
     before a key rotation. ``alerts`` is the bus the rules raise alerts on
-    (the live alert stream is mounted only with one).
+    (the live alert stream is mounted only with one). With ``store`` the
+    search, journey, camera and live pages are served; ``audit_index_key``
+    (32 bytes, kept for as long as the audit log) keys the index of searched
+    plates in audit entries.
     """
     signer = CheckpointSigner(signing_key)
     audit_log = AuditLog(signer, checkpoint_every=settings.audit.checkpoint_every, clock=clock)
@@ -63,15 +85,55 @@ def build_services(
     keys: Mapping[str, Ed25519PublicKey] = {
         key_id(k): k for k in (signer.public_key, *former_public_keys)
     }
+    box = SecretBox(sealing_key)
+    investigation = live = approvals = None
+    if store is not None:
+        from platekeeper.web.investigation import Investigation
+        from platekeeper.web.live import LiveReads
+
+        if audit_index_key is None or len(audit_index_key) != 32:
+            raise ValueError("searches need a 32-byte audit index key")
+        web = settings.web
+        plate_index = functools.partial(audit_index, audit_index_key)
+        approvals = SearchApprovals(
+            db,
+            box,
+            audit_log,
+            plate_index,
+            clock=clock,
+            valid_for=timedelta(hours=web.approval_valid_hours),
+        )
+        links = EvidenceLinks(
+            hmac.digest(sealing_key, b"platekeeper/evidence-links", hashlib.sha256),
+            clock,
+            timedelta(minutes=web.evidence_link_minutes),
+        )
+        investigation = Investigation(
+            store,
+            db,
+            audit_log,
+            approvals,
+            links=links,
+            plate_index=plate_index,
+            approval_after_days=web.approval_after_days,
+        )
+        live = LiveReads(
+            investigation,
+            db,
+            audit_log,
+            window=timedelta(minutes=web.live_window_minutes),
+            clock=clock,
+        )
     return Services(
         db=db,
         clock=clock,
         audit_log=audit_log,
-        auth=AuthService(
-            db, settings.auth, passwords, SecretBox(sealing_key), audit_log, clock=clock
-        ),
+        auth=AuthService(db, settings.auth, passwords, box, audit_log, clock=clock),
         users=UserAdmin(db, passwords, audit_log, clock),
         audit=AuditReader(db, audit_log, keys),
         alerts=alerts,
         ingest=ingest,
+        investigation=investigation,
+        live=live,
+        approvals=approvals,
     )

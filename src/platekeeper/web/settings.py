@@ -58,6 +58,36 @@ class WebSettings(BaseModel):
         description="Latitude and longitude maps open at before they fit their data.",
     )
     map_zoom: int = Field(default=6, ge=1, le=18, title="Map zoom", description="Initial zoom.")
+    approval_after_days: int = Field(
+        default=30,
+        ge=1,
+        le=366,
+        title="Approval threshold (days)",
+        description="A search or journey over a longer window needs a supervisor's approval "
+        "(wildcard searches always do).",
+    )
+    approval_valid_hours: int = Field(
+        default=24,
+        ge=1,
+        le=168,
+        title="Approval lifetime (hours)",
+        description="How long an approved search may wait before it is run (once).",
+    )
+    live_window_minutes: int = Field(
+        default=10,
+        ge=1,
+        le=120,
+        title="Live reads window (minutes)",
+        description="How far back the live reads page starts.",
+    )
+    evidence_link_minutes: int = Field(
+        default=60,
+        ge=1,
+        le=720,
+        title="Evidence link lifetime (minutes)",
+        description="Images shown with live reads and search results are served through "
+        "links bound to the user that expire after this long.",
+    )
 
     @field_validator("tile_url")
     @classmethod
