@@ -34,6 +34,7 @@ from platekeeper.crypto.settings import KeySettings
 from platekeeper.ingest.settings import IngestSettings
 from platekeeper.recognition.settings import RecognitionSettings
 from platekeeper.rules.settings import RulesSettings
+from platekeeper.sim.settings import SimSettings
 from platekeeper.store.settings import StoreSettings
 from platekeeper.web.settings import WebSettings
 
@@ -114,6 +115,11 @@ class Settings(BaseSettings):
         default_factory=StoreSettings,
         title="Store",
         description="Database, evidence store, search bounds, input limits and retention.",
+    )
+    sim: SimSettings = Field(
+        default_factory=SimSettings,
+        title="Simulated network",
+        description="The simulated camera network `platekeeper demo` (make run) feeds in.",
     )
 
     @classmethod

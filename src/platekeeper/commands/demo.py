@@ -24,6 +24,7 @@ def prepare(settings: Settings, echo: Callable[[str], None] = print) -> None:
     from platekeeper.auth.bootstrap import create_first_admin
     from platekeeper.auth.errors import ConflictError
     from platekeeper.commands.init import InitRefused, run_init
+    from platekeeper.commands.migrate import upgrade_database
     from platekeeper.commands.webstack import is_initialised, open_database, open_services
     from platekeeper.crypto import CryptoError
 
@@ -32,6 +33,11 @@ def prepare(settings: Settings, echo: Callable[[str], None] = print) -> None:
             run_init(settings, echo)
         except (InitRefused, CryptoError, OSError) as exc:
             fail(f"init failed: {exc}")
+    else:
+        # An installation made by an earlier version: bring its schema up first.
+        shown, before, after = upgrade_database(settings)
+        if before != after:
+            echo(f"database {shown} migrated from {before} to revision {after}")
     db = open_database(settings)
     try:
         services = open_services(settings, db)
@@ -47,9 +53,10 @@ def prepare(settings: Settings, echo: Callable[[str], None] = print) -> None:
 
 
 def demo(ctx: typer.Context) -> None:
-    """Initialise if needed, create the first administrator if none, and serve."""
+    """Initialise if needed, create the first administrator if none, and serve
+    with the simulated camera network feeding in."""
     prepare(app_context(ctx).settings(), typer.echo)
-    serve(ctx, host=None, port=None, no_tls=False)
+    serve(ctx, host=None, port=None, no_tls=False, simulate=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import typer
 
 from platekeeper.commands.context import app_context, fail
+
+if TYPE_CHECKING:
+    from platekeeper.config import Settings
 
 
 def quiet_alembic() -> None:
@@ -15,8 +19,8 @@ def quiet_alembic() -> None:
         logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
-def migrate(ctx: typer.Context) -> None:
-    """Apply pending database migrations (safe to run at every start)."""
+def upgrade_database(settings: Settings) -> tuple[str, str | None, str | None]:
+    """Migrate the store's database to head: (shown URL, revision before, after)."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,7 +29,7 @@ def migrate(ctx: typer.Context) -> None:
     from platekeeper.store.migrate import upgrade
 
     quiet_alembic()
-    config = StoreConfig.from_settings(app_context(ctx).settings())
+    config = StoreConfig.from_settings(settings)
     shown = make_url(config.database_url).render_as_string(hide_password=True)
     try:
         engine = make_engine(config.database_url)
@@ -35,7 +39,13 @@ def migrate(ctx: typer.Context) -> None:
             engine.dispose()
     except SQLAlchemyError as exc:
         fail(f"cannot migrate {shown}: {type(exc).__name__}")
-        return
+        raise AssertionError from exc  # fail() exits
+    return shown, before, after
+
+
+def migrate(ctx: typer.Context) -> None:
+    """Apply pending database migrations (safe to run at every start)."""
+    shown, before, after = upgrade_database(app_context(ctx).settings())
     if before == after:
         typer.echo(f"database {shown} is up to date (revision {after})")
     else:

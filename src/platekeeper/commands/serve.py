@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -19,6 +20,10 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (web.port).")] = None,
     no_tls: Annotated[
         bool, typer.Option("--no-tls", help="Plain HTTP; allowed on loopback only.")
+    ] = False,
+    simulate: Annotated[
+        bool,
+        typer.Option("--simulate", help="Feed in the simulated camera network (sim.* settings)."),
     ] = False,
 ) -> None:
     """Serve the operator web app and its API (HTTPS by default)."""
@@ -48,7 +53,7 @@ def serve(
         door = stack.enter_context(running_door(settings, store))
     else:
         typer.echo("no master key yet (run `platekeeper init`): camera ingest is not served")
-    app = create_app(settings, open_services(settings, db, ingest=door))
+    app = create_app(settings, open_services(settings, db, ingest=door, store=store))
     tls_args: dict[str, str] = {}
     scheme = "http"
     if use_tls:
@@ -60,6 +65,25 @@ def serve(
         if files.created:
             typer.echo(f"made a self-signed certificate: {files.certificate}")
     typer.echo(f"platekeeper listening on {scheme}://{bind}:{port or web.port}/")
+    if simulate:
+        if store is None or door is None:
+            fail("the simulated network needs an initialised installation (platekeeper init)")
+            raise AssertionError  # fail() exits
+        from platekeeper.sim.feed import running_feed
+
+        local = "127.0.0.1" if bind in ("0.0.0.0", "::", "localhost") else bind  # noqa: S104
+        stack.enter_context(
+            running_feed(
+                settings,
+                store.cameras,
+                door.keys,
+                f"{scheme}://{local}:{port or web.port}",
+                Path(tls_args["ssl_certfile"]) if use_tls else None,
+            )
+        )
+        typer.echo(
+            f"simulated network: {settings.sim.vehicles} vehicles; live reads within a minute"
+        )
     with stack:
         uvicorn.run(
             app,

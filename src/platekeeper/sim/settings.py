@@ -1,0 +1,35 @@
+"""Settings of the simulated camera network that ``make run`` feeds the server with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SimSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    network_file: Path | None = Field(
+        default=None,
+        title="Camera network file",
+        description="YAML or JSON list of banks; the bundled Uzbek network when unset.",
+    )
+    vehicles: int = Field(
+        default=4000, ge=1, le=999_999, title="Fleet size", description="Simulated vehicles."
+    )
+    seed: int = Field(default=0, title="Seed", description="Same seed, same fleet and trips.")
+    backfill_hours: float = Field(
+        default=72.0,
+        ge=0,
+        le=24 * 31,
+        title="Backfill (hours)",
+        description="History sent at the first start (perfect reads, no images), so that "
+        "journeys show trips from the first minute.",
+    )
+    recognise: bool = Field(
+        default=True,
+        title="Read live captures",
+        description="Render each live capture's plate and read it with the recognition "
+        "engine (off: send the text a perfect reader would).",
+    )

@@ -1,0 +1,126 @@
+"""The simulated network through the real camera door: keyed cameras, signed
+batches, the store, and what an investigator then finds (a commuter's
+journey) and an operator watches (live reads with crops read by the engine)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from identity_helpers import Clock, add_user, make_services, new_client, sign_in
+from sqlalchemy import func, select
+
+from platekeeper.auth.roles import Role
+from platekeeper.config import Settings
+from platekeeper.ingest.wiring import gateway
+from platekeeper.recognition import Recognizer
+from platekeeper.sim.feed import FeedState, SimFeed, issue_keys, register_network
+from platekeeper.sim.network import Network
+from platekeeper.sim.population import Population
+from platekeeper.store.engine import Database
+from platekeeper.store.facade import Store
+from platekeeper.store.models import Read
+from platekeeper.web.app import create_app
+
+SEED, FLEET = 3, 300
+
+
+@pytest.fixture(scope="module")
+def network() -> Network:
+    return Network.load()
+
+
+@pytest.mark.slow
+def test_the_simulated_network_feeds_reads_journeys_and_live_views(
+    settings: Settings,
+    *,
+    db: Database,
+    clock: Clock,
+    web_store: Store,
+    network: Network,
+    tmp_path: Path,
+) -> None:
+    door = gateway(settings, web_store, None)
+    services = make_services(settings, db, clock, store=web_store, ingest=door)
+    app = create_app(settings, services, background_checkpoints=False)
+    assert register_network(web_store.cameras, network) == len(network.bank_list)
+    assert register_network(web_store.cameras, network) == 0  # a restart adds nothing
+    keys = issue_keys(door.keys, network)
+    again = issue_keys(door.keys, network)  # a restart revokes the previous keys
+    bank = network.bank_list[0].camera_id
+    assert [k.revoked_at is not None for k in door.keys.list(bank)].count(False) == 1
+    assert keys[bank].key_id != again[bank].key_id
+
+    population = Population.generate(network, FLEET, SEED, reference=date(2026, 3, 2))
+    state = FeedState(tmp_path / "sim" / "state.json", SEED, FLEET, date(2026, 3, 2))
+    now = clock().timestamp()
+    with new_client(app) as camera_link:
+        feed = SimFeed(
+            network,
+            population,
+            state,
+            again,
+            camera_link,
+            recognizer=Recognizer(settings.recognition),
+            clock=lambda: clock().timestamp(),
+        )
+        sent = feed.backfill(now - 2 * 86400, now - 600)
+        assert sent > 500
+        assert feed.counts.refused == 0, feed.counts.errors
+        with web_store.db.read() as s:
+            assert s.scalar(select(func.count()).select_from(Read)) == sent
+        assert FeedState.load(state.path, SEED, FLEET, date(2030, 1, 1)).fed_until == now - 600
+        resent = feed.backfill(now - 2 * 86400, now - 600)  # the same captures again
+        with web_store.db.read() as s:
+            assert s.scalar(select(func.count()).select_from(Read)) == sent == resent
+
+        # The live phase: crops rendered and read by the engine, sent with the read.
+        recent = [
+            c
+            for c in feed.sim.captures(
+                datetime.fromtimestamp(now - 300, UTC), datetime.fromtimestamp(now, UTC)
+            )
+            if c.plate is not None
+        ][:6]
+        assert len(recent) >= 3
+        live = [(c, feed.live_read(c)) for c in recent]
+        right = sum(1 for c, r in live if r is not None and r["plate"] == c.plate)
+        assert right >= len(recent) - 1
+        for capture, read in live:
+            if read is not None:
+                feed._post(capture.camera_id, [read])
+        assert feed.counts.refused == 0, feed.counts.errors
+
+    # Commuters: the vehicle seen most often has a believable journey.
+    seen = Counter(
+        c.plate
+        for c in feed.sim.captures(
+            datetime.fromtimestamp(now - 2 * 86400, UTC), datetime.fromtimestamp(now - 600, UTC)
+        )
+        if c.plate is not None
+    )
+    plate, times = seen.most_common(1)[0]
+    assert times >= 4
+    ina = add_user(services, "ina", Role.INVESTIGATOR, all_regions=True)
+    otto = add_user(services, "otto", Role.OPERATOR, all_regions=True)
+    with sign_in(new_client(app), ina, clock) as c:
+        end = clock() + timedelta(minutes=1)
+        journey = c.post(
+            "/api/v1/journey",
+            json={
+                "plate": plate,
+                "start": (end - timedelta(days=3)).isoformat(),
+                "end": end.isoformat(),
+                "reason_code": "investigation",
+                "case_number": "SIM-0001",
+            },
+        ).json()
+        assert len(journey["sightings"]) >= times
+        assert journey["cameras"] >= 2
+    with sign_in(new_client(app), otto, clock) as c:
+        page = c.get("/api/v1/reads/live").json()
+        shown = {r["plate"] for r in page["reads"]}
+        assert {r["plate"] for _c, r in live if r is not None} <= shown
+        assert all(r["crop_url"] for r in page["reads"] if r["plate"] in shown)
