@@ -301,3 +301,28 @@ def test_the_search_page_posts_and_keeps_plates_out_of_urls(
     assert journey.status_code == 200
     assert 'data-testid="journey-timeline"' in journey.text
     assert "journey-map-points" in journey.text
+
+
+def test_transparency_figures_count_without_naming(
+    people: People, store_services: Services, clock: Clock, store_app: FastAPI
+) -> None:
+    ina = people["investigator"]
+    now = clock()
+    assert ina.post("/api/v1/search", json=body(TRACKED, now)).status_code == 200
+    assert ina.post("/api/v1/journey", json=body(TRACKED, now)).status_code == 200
+    assert ina.post("/api/v1/search", json=body("01A*", now, mode="wildcard")).status_code == 403
+    ina.post("/api/v1/search/approvals", json=body("01A*", now, mode="wildcard"))
+    auditor = add_user(store_services, "vera", Role.AUDITOR)
+    with sign_in(new_client(store_app), auditor, clock) as vera:
+        answer = vera.get("/api/v1/transparency")
+        assert answer.status_code == 200
+        report = answer.json()
+        assert (report["searches"], report["journeys"], report["refused"]) == (1, 1, 1)
+        assert report["by_reason"] == {"stolen_vehicle": 2}
+        assert report["results_returned"] == 6
+        assert report["people_searching"] == 1
+        assert report["approvals_requested"] == 1
+        for secret in (TRACKED, "01A", "TSH-2026"):
+            assert secret not in answer.text
+        assert vera.get("/transparency").status_code == 200
+    assert people["investigator"].get("/api/v1/transparency").status_code == 403

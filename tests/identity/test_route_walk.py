@@ -73,6 +73,8 @@ MATRIX: dict[str, object] = {
     "GET /audit": AUDITOR,
     "GET /api/v1/audit": AUDITOR,
     "GET /api/v1/audit/verification": AUDITOR,
+    "GET /transparency": AUDITOR | SUPERVISOR,
+    "GET /api/v1/transparency": AUDITOR | SUPERVISOR,
     "GET /reads/live": WATCHERS,
     "GET /api/v1/reads/live": WATCHERS,
     "GET /api/v1/reads/stream": WATCHERS,

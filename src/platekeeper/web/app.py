@@ -148,6 +148,12 @@ def default_features() -> tuple[Feature, ...]:
                     api="/api/v1/audit",
                     permission=Permission.AUDIT_VIEW,
                 ),
+                NavItem(
+                    title="Transparency",
+                    href="/transparency",
+                    api="/api/v1/transparency",
+                    permission=Permission.TRANSPARENCY_VIEW,
+                ),
             ),
         ),
         Feature("alerts", alerts.build_router, enabled=lambda s: s.alerts is not None),

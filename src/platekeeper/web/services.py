@@ -22,6 +22,7 @@ from platekeeper.alerts.bus import AlertBus
 from platekeeper.audit.browse import AuditReader
 from platekeeper.audit.log import AuditLog
 from platekeeper.audit.signing import CheckpointSigner, key_id
+from platekeeper.audit.transparency import Transparency
 from platekeeper.auth.admin import UserAdmin
 from platekeeper.auth.approvals import SearchApprovals
 from platekeeper.auth.login import AuthService
@@ -48,6 +49,7 @@ class Services:
     auth: AuthService
     users: UserAdmin
     audit: AuditReader
+    transparency: Transparency
     alerts: AlertBus | None = None
     ingest: IngestGateway | None = None
     # With the store: search, journeys, cameras, live reads, approvals.
@@ -131,6 +133,7 @@ def build_services(
         auth=AuthService(db, settings.auth, passwords, box, audit_log, clock=clock),
         users=UserAdmin(db, passwords, audit_log, clock),
         audit=AuditReader(db, audit_log, keys),
+        transparency=Transparency(db, clock),
         alerts=alerts,
         ingest=ingest,
         investigation=investigation,

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from platekeeper.audit.browse import PAGE_SIZE, AuditPage
+from platekeeper.audit.transparency import TransparencyReport
 from platekeeper.audit.verify import VerifyReport
 from platekeeper.auth.principal import Principal
 from platekeeper.auth.roles import Permission
@@ -15,6 +16,8 @@ from platekeeper.web.access import requires, services_of
 from platekeeper.web.rendering import render
 
 Auditor = Annotated[Principal, requires(Permission.AUDIT_VIEW)]
+Overseer = Annotated[Principal, requires(Permission.TRANSPARENCY_VIEW)]
+Days = Annotated[int, Query(ge=1, le=3660, description="How many days back")]
 TAGS: list[str | Enum] = ["audit"]
 Before = Annotated[int | None, Query(ge=1, description="Show entries older than this number")]
 Action = Annotated[
@@ -58,5 +61,19 @@ def build_router() -> APIRouter:
     )
     def verify_api(request: Request, actor: Auditor) -> VerifyReport:
         return services_of(request).audit.verify(actor)
+
+    @router.get("/transparency", include_in_schema=False)
+    def transparency_page(request: Request, actor: Overseer, days: Days = 365) -> Response:
+        report = services_of(request).transparency.report(actor, days=days)
+        return render(request, "transparency.html", {"report": report, "days": days})
+
+    @router.get(
+        "/api/v1/transparency",
+        response_model=TransparencyReport,
+        tags=TAGS,
+        summary="How plate search was used: counts only, no plate, case or person",
+    )
+    def transparency_api(request: Request, actor: Overseer, days: Days = 365) -> TransparencyReport:
+        return services_of(request).transparency.report(actor, days=days)
 
     return router
