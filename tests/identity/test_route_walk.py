@@ -29,6 +29,7 @@ SUPERVISOR = frozenset({Role.SUPERVISOR})
 WATCHERS = frozenset({Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR})
 SEARCHERS = frozenset({Role.INVESTIGATOR, Role.SUPERVISOR})
 CAMERA_VIEWERS = WATCHERS | ADMIN
+REVIEWERS = frozenset({Role.OPERATOR, Role.SUPERVISOR})
 
 MATRIX: dict[str, object] = {
     "GET /static": PUBLIC,
@@ -92,6 +93,14 @@ MATRIX: dict[str, object] = {
     "POST /approvals/{approval_id}": SUPERVISOR,
     "GET /api/v1/approvals": SUPERVISOR,
     "POST /api/v1/approvals/{approval_id}": SUPERVISOR,
+    "GET /review": REVIEWERS,
+    "GET /api/v1/violations": REVIEWERS,
+    "GET /review/{violation_id}": REVIEWERS,
+    "GET /api/v1/violations/{violation_id}": REVIEWERS,
+    "POST /review/{violation_id}/claim": REVIEWERS,
+    "POST /api/v1/violations/{violation_id}/claim": REVIEWERS,
+    "POST /review/{violation_id}/decision": REVIEWERS,
+    "POST /api/v1/violations/{violation_id}/decision": REVIEWERS,
     "GET /cameras": CAMERA_VIEWERS,
     "GET /api/v1/cameras": CAMERA_VIEWERS,
 }
@@ -150,6 +159,7 @@ def request(client: TestClient, key: str) -> int:
         path = "/static/app.css"
     path = re.sub(r"\{user_id\}", NO_SUCH_USER, path)
     path = re.sub(r"\{approval_id\}", NO_SUCH_USER, path)
+    path = re.sub(r"\{violation_id\}", NO_SUCH_USER, path)
     path = re.sub(r"\{token\}", NO_SUCH_TOKEN, path)
     return client.request(method, path).status_code
 

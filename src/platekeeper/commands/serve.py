@@ -5,11 +5,15 @@ from __future__ import annotations
 import logging
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from platekeeper.commands.context import app_context, fail
+
+if TYPE_CHECKING:
+    from platekeeper.alerts.bus import AlertBus
+    from platekeeper.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -29,12 +33,16 @@ def serve(
     """Serve the operator web app and its API (HTTPS by default)."""
     import uvicorn
 
+    from platekeeper.commands.rules_stack import running_rules, store_engine
     from platekeeper.commands.webstack import (
+        is_initialised,
         open_database,
         open_services,
         open_store_if_initialised,
     )
     from platekeeper.ingest.wiring import running_door
+    from platekeeper.sim.feed import SimWorld, running_feed
+    from platekeeper.sim.rules_setup import engine_for
     from platekeeper.web.app import create_app
     from platekeeper.web.tls import ensure_tls_certificate, is_loopback
 
@@ -44,16 +52,25 @@ def serve(
     use_tls = web.tls and not no_tls
     if not use_tls and not is_loopback(bind):
         fail(f"refusing to serve plain HTTP on {bind}: TLS is required off the loopback address")
+    if simulate and not is_initialised(settings):
+        fail("the simulated network needs an initialised installation (platekeeper init)")
     db = open_database(settings)
     store = open_store_if_initialised(settings)
     stack = ExitStack()
-    door = None
+    door = bus = world = None
     if store is not None:
         stack.callback(store.close)
         door = stack.enter_context(running_door(settings, store))
+        bus = _alerts(settings, stack)
+        world = SimWorld.load(settings) if simulate else None
+        engine = (
+            engine_for(world.network, world.population) if world else store_engine(settings, store)
+        )
+        stack.enter_context(running_rules(store, engine, bus))
     else:
         typer.echo("no master key yet (run `platekeeper init`): camera ingest is not served")
-    app = create_app(settings, open_services(settings, db, ingest=door, store=store))
+    services = open_services(settings, db, ingest=door, store=store, alerts=bus)
+    app = create_app(settings, services)
     tls_args: dict[str, str] = {}
     scheme = "http"
     if use_tls:
@@ -65,20 +82,16 @@ def serve(
         if files.created:
             typer.echo(f"made a self-signed certificate: {files.certificate}")
     typer.echo(f"platekeeper listening on {scheme}://{bind}:{port or web.port}/")
-    if simulate:
-        if store is None or door is None:
-            fail("the simulated network needs an initialised installation (platekeeper init)")
-            raise AssertionError  # fail() exits
-        from platekeeper.sim.feed import running_feed
-
+    if world is not None and store is not None and door is not None:
         local = "127.0.0.1" if bind in ("0.0.0.0", "::", "localhost") else bind  # noqa: S104
         stack.enter_context(
             running_feed(
                 settings,
-                store.cameras,
-                door.keys,
-                f"{scheme}://{local}:{port or web.port}",
-                Path(tls_args["ssl_certfile"]) if use_tls else None,
+                world,
+                cameras=store.cameras,
+                keys=door.keys,
+                base_url=f"{scheme}://{local}:{port or web.port}",
+                certificate=Path(tls_args["ssl_certfile"]) if use_tls else None,
             )
         )
         typer.echo(
@@ -94,3 +107,13 @@ def serve(
             log_config=None,
             **tls_args,  # type: ignore[arg-type]
         )
+
+
+def _alerts(settings: Settings, stack: ExitStack) -> AlertBus:
+    """The alert bus with its webhooks and MQTT publisher, stopped with the stack."""
+    from platekeeper.alerts.service import AlertService
+
+    service = AlertService(settings.alerts, settings.data_dir)
+    service.start()
+    stack.callback(service.stop)
+    return service.bus

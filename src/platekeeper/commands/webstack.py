@@ -23,6 +23,7 @@ from platekeeper.store.engine import Database
 from platekeeper.web.services import Services, build_services
 
 if TYPE_CHECKING:
+    from platekeeper.alerts.bus import AlertBus
     from platekeeper.ingest.service import IngestGateway
     from platekeeper.store.facade import Store
 
@@ -66,6 +67,7 @@ def open_services(
     *,
     ingest: IngestGateway | None = None,
     store: Store | None = None,
+    alerts: AlertBus | None = None,
 ) -> Services:
     keys = settings.data_dir / "keys"
     return build_services(
@@ -75,6 +77,7 @@ def open_services(
         signing_key=load_or_create_signing_key(settings.audit.signing_key_path(settings.data_dir)),
         ingest=ingest,
         store=store,
+        alerts=alerts,
         audit_index_key=load_or_create_key_file(keys / AUDIT_INDEX_KEY_FILE),
     )
 

@@ -1,8 +1,8 @@
 """The loop a rules worker runs: reads, signal phases and hotlist changes
 in; findings out to the violation sink, alerts to the alert bus.
 
-The ingest queue is not wired yet; :class:`RulesWorker` is what its consumer
-will call for each message. Delivery may repeat (at-least-once queues): the
+:class:`RulesWorker` is what ``review.pipeline.RulesPipeline`` calls for
+each stored read. Delivery may repeat (at-least-once queues): the
 engine's dedup memory and the violation store's unique key on the finding's
 ``key`` make a repeat harmless.
 """
@@ -21,9 +21,9 @@ logger = logging.getLogger(__name__)
 
 
 class FindingSink(Protocol):
-    """Where every finding goes to be kept (the store's violations, later)."""
+    """Where every finding goes to be kept (``review.violations.ViolationStore``)."""
 
-    def put(self, finding: Finding) -> None: ...
+    def put(self, finding: Finding) -> object: ...
 
 
 class AlertSink(Protocol):

@@ -324,9 +324,30 @@ def _run(feed: SimFeed, stop: threading.Event, backfill_hours: float) -> None:
     feed.run_live(stop)
 
 
+@dataclass
+class SimWorld:
+    """The simulated network, its fleet and the feed's saved progress."""
+
+    network: Network
+    population: Population
+    state: FeedState
+
+    @classmethod
+    def load(cls, settings: Settings) -> SimWorld:
+        sim = settings.sim
+        network = Network.load(sim.network_file)
+        state = FeedState.load(
+            settings.data_dir / "sim" / "state.json", sim.seed, sim.vehicles, date.today()
+        )
+        population = Population.generate(network, sim.vehicles, sim.seed, reference=state.reference)
+        return cls(network, population, state)
+
+
 @contextlib.contextmanager
 def running_feed(
     settings: Settings,
+    world: SimWorld,
+    *,
     cameras: CameraRepository,
     keys: CameraKeys,
     base_url: str,
@@ -336,20 +357,16 @@ def running_feed(
     ``base_url`` from a background thread for as long as the context lasts."""
     from platekeeper.recognition import Recognizer
 
-    sim = settings.sim
-    network = Network.load(sim.network_file)
-    register_network(cameras, network)
-    issued = issue_keys(keys, network)
-    state = FeedState.load(
-        settings.data_dir / "sim" / "state.json", sim.seed, sim.vehicles, date.today()
-    )
-    population = Population.generate(network, sim.vehicles, sim.seed, reference=state.reference)
-    recognizer = Recognizer(settings.recognition) if sim.recognise else None
+    register_network(cameras, world.network)
+    issued = issue_keys(keys, world.network)
+    recognizer = Recognizer(settings.recognition) if settings.sim.recognise else None
     client = https_client(base_url, certificate)
-    feed = SimFeed(network, population, state, issued, client, recognizer=recognizer)
+    feed = SimFeed(
+        world.network, world.population, world.state, issued, client, recognizer=recognizer
+    )
     stop = threading.Event()
     thread = threading.Thread(
-        target=_run, args=(feed, stop, sim.backfill_hours), daemon=True, name="sim-feed"
+        target=_run, args=(feed, stop, settings.sim.backfill_hours), daemon=True, name="sim-feed"
     )
     thread.start()
     try:

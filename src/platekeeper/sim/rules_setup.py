@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from platekeeper.rules.context import CameraDirectory, CameraSite
+from platekeeper.rules.context import CameraDirectory, CameraSite, RuleContext
 from platekeeper.rules.hotlists import HotlistEntry, canonical_pattern
 from platekeeper.rules.model import EvidenceRef, ReadEvent, TrackPoint
 from platekeeper.rules.registry import (
@@ -26,6 +26,9 @@ from platekeeper.rules.signals import Phase, PhaseEvent
 from platekeeper.sim.captures import Capture
 from platekeeper.sim.network import Bank, Network
 from platekeeper.sim.population import Population
+
+if TYPE_CHECKING:
+    from platekeeper.rules.engine import RulesEngine
 
 
 def timezone_of(network: Network) -> str:
@@ -167,3 +170,23 @@ def read_event(capture: Capture) -> ReadEvent:
         track=track,
         evidence=evidence,
     )
+
+
+def engine_for(network: Network, population: Population) -> RulesEngine:
+    """The rules engine of the simulated road: the network's checks over its
+    registry, hotlist and camera sites (the demo's ``serve --simulate``)."""
+    from platekeeper.rules.engine import RulesEngine
+    from platekeeper.rules.recent import RecentReadsBuffer
+    from platekeeper.rules.settings import RulesSettings
+    from platekeeper.rules.signals import MemorySignalTimeline
+
+    context = RuleContext(
+        cameras=camera_sites(network),
+        registry=registry(population),
+        signals=MemorySignalTimeline(),
+        recent=RecentReadsBuffer(),
+    )
+    for entry in hotlist_entries(population):
+        context.hotlists.add(entry)
+    settings = RulesSettings.model_validate({"checks": checks(network)})
+    return RulesEngine.from_settings(settings, context)

@@ -121,6 +121,12 @@ class ReadStore:
         utc = UtcDateTime()
         self._to_db = utc.bind_processor(db.engine.dialect) or (lambda value: value)
         self._expiry_by_day: dict[int, datetime] = {}
+        self._listeners: list[Callable[[list[int]], None]] = []
+
+    def add_listener(self, listener: Callable[[list[int]], None]) -> None:
+        """Call ``listener`` with the ids of every batch once it has committed
+        (the rules pipeline). A failing listener is logged, never the writer's problem."""
+        self._listeners.append(listener)
 
     # -- validation ------------------------------------------------------------
 
@@ -274,6 +280,11 @@ class ReadStore:
                 )
             if within is not None:
                 within(session, read_ids)
+        for listener in self._listeners:
+            try:
+                listener(read_ids)
+            except Exception:
+                logger.exception("a listener of stored reads failed")
         return read_ids
 
     def _blob_row(self, blob: PreparedBlob, key_id: int, at: datetime) -> dict[str, object]:
@@ -343,6 +354,16 @@ class ReadStore:
         with self.db.read() as session:
             rows = session.execute(statement).all()
         return self.decrypt_rows(rows)
+
+    def get_many(self, read_ids: Sequence[int]) -> list[StoredRead]:
+        """The reads with these ids that still exist, in no particular order."""
+        out: list[StoredRead] = []
+        for start in range(0, len(read_ids), 500):
+            chunk = list(read_ids[start : start + 500])
+            with self.db.read() as session:
+                rows = session.execute(select(*READ_COLUMNS).where(Read.id.in_(chunk))).all()
+            out.extend(self.decrypt_rows(rows))
+        return out
 
     def decrypt_rows(self, rows: Sequence[Any]) -> list[StoredRead]:
         """Decrypt rows selected with ``READ_COLUMNS``. Rows whose key has been

@@ -21,6 +21,7 @@ def load_models() -> MetaData:
     """Import every model module and return the metadata they fill."""
     import platekeeper.audit.models
     import platekeeper.auth.models
+    import platekeeper.review.models
     import platekeeper.rules.signal_store
     import platekeeper.store.models  # noqa: F401
 

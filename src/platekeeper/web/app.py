@@ -31,6 +31,7 @@ from platekeeper.web.routes import (
     ingest,
     login,
     reads,
+    review,
     search,
     users,
 )
@@ -90,6 +91,19 @@ def default_features() -> tuple[Feature, ...]:
                     href="/journey",
                     api="/api/v1/journey",
                     permission=Permission.JOURNEY_VIEW,
+                ),
+            ),
+            enabled=_with_store,
+        ),
+        Feature(
+            "review",
+            review.build_router,
+            nav=(
+                NavItem(
+                    title="Review",
+                    href="/review",
+                    api="/api/v1/violations",
+                    permission=Permission.VIOLATIONS_REVIEW,
                 ),
             ),
             enabled=_with_store,

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from platekeeper.store.facade import Store
     from platekeeper.web.investigation import Investigation
     from platekeeper.web.live import LiveReads
+    from platekeeper.web.review import ReviewQueue
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Services:
     investigation: Investigation | None = None
     live: LiveReads | None = None
     approvals: SearchApprovals | None = None
+    review: ReviewQueue | None = None
 
 
 def build_services(
@@ -88,10 +90,11 @@ def build_services(
         key_id(k): k for k in (signer.public_key, *former_public_keys)
     }
     box = SecretBox(sealing_key)
-    investigation = live = approvals = None
+    investigation = live = approvals = review = None
     if store is not None:
         from platekeeper.web.investigation import Investigation
         from platekeeper.web.live import LiveReads
+        from platekeeper.web.review import ReviewPolicy, ReviewQueue
 
         if audit_index_key is None or len(audit_index_key) != 32:
             raise ValueError("searches need a 32-byte audit index key")
@@ -126,6 +129,14 @@ def build_services(
             window=timedelta(minutes=web.live_window_minutes),
             clock=clock,
         )
+        review = ReviewQueue(
+            store,
+            db,
+            audit_log,
+            policy=ReviewPolicy(web.second_reviewer, web.claim_minutes),
+            clock=clock,
+            evidence_url=lambda actor, read_id, blob_id: links.url(actor.user_id, read_id, blob_id),
+        )
     return Services(
         db=db,
         clock=clock,
@@ -139,4 +150,5 @@ def build_services(
         investigation=investigation,
         live=live,
         approvals=approvals,
+        review=review,
     )

@@ -80,6 +80,19 @@ class WebSettings(BaseModel):
         title="Live reads window (minutes)",
         description="How far back the live reads page starts.",
     )
+    second_reviewer: bool = Field(
+        default=True,
+        title="Second reviewer",
+        description="A confirmed violation is final only after a supervisor (not the first "
+        "reviewer) confirms it too.",
+    )
+    claim_minutes: int = Field(
+        default=15,
+        ge=1,
+        le=240,
+        title="Review claim (minutes)",
+        description="How long a claimed violation stays with its reviewer.",
+    )
     evidence_link_minutes: int = Field(
         default=60,
         ge=1,

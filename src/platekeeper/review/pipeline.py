@@ -1,0 +1,123 @@
+"""Stored reads through the rules: findings kept as violations, alerts raised.
+
+The store calls ``submit`` with the ids of every batch once it has committed
+(camera door, MQTT, the frame worker: every path). A background thread loads
+the reads in batches, turns them into the rules' ``ReadEvent`` and feeds the
+one engine of this process (the engine is single-threaded by design), then
+lets time-based rules decide (``tick``). Findings go to the violation store
+(idempotent on their key) and alerts to the bus.
+
+Known limit: the hand-over is in memory, so reads stored in the moment
+before a crash are not checked after it; redelivery of the same reads is
+harmless (the engine's dedup and the violations' unique key).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterable
+
+from platekeeper.review.violations import ViolationStore
+from platekeeper.rules.engine import RulesEngine
+from platekeeper.rules.model import EvidenceRef, ReadEvent
+from platekeeper.rules.worker import AlertSink, RulesWorker
+from platekeeper.store.facade import Store
+from platekeeper.store.records import StoredRead
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+
+
+def read_event(read: StoredRead) -> ReadEvent:
+    """A stored read as the rules see it (the store's ids as evidence refs)."""
+    ts = read.captured_at.timestamp()
+    return ReadEvent(
+        read_id=str(read.id),
+        camera=read.camera.code,
+        ts=ts,
+        plate=read.plate or None,
+        confidence=read.confidence,
+        country=read.country,
+        candidates=read.candidates,
+        direction=read.camera.direction,
+        evidence=tuple(EvidenceRef(ref.kind.value, str(ref.blob_id), ts) for ref in read.evidence),
+    )
+
+
+class RulesPipeline:
+    def __init__(
+        self,
+        store: Store,
+        engine: RulesEngine,
+        violations: ViolationStore,
+        alerts: AlertSink | None = None,
+        *,
+        max_pending: int = 1_000_000,
+    ) -> None:
+        self.store = store
+        self.worker = RulesWorker(engine, violations, alerts)
+        self._ids: queue.Queue[list[int]] = queue.Queue()
+        self._pending = 0
+        self._max_pending = max_pending
+        self._lock = threading.Lock()
+        self.processed = 0
+        self.findings = 0
+        self.dropped = 0
+
+    def submit(self, read_ids: list[int]) -> None:
+        with self._lock:
+            if self._pending + len(read_ids) > self._max_pending:
+                self.dropped += len(read_ids)
+                logger.error("rules pipeline full: %d reads not checked", len(read_ids))
+                return
+            self._pending += len(read_ids)
+        self._ids.put(list(read_ids))
+
+    def process(self, read_ids: Iterable[int]) -> int:
+        """Check these reads now (oldest first); returns the findings made."""
+        ids = list(read_ids)
+        found = 0
+        for start in range(0, len(ids), BATCH):
+            reads = self.store.reads.get_many(ids[start : start + BATCH])
+            for read in sorted(reads, key=lambda r: (r.captured_at, r.id)):
+                found += len(self.worker.handle_read(read_event(read)))
+        found += len(self.worker.tick())
+        self.processed += len(ids)
+        self.findings += found
+        return found
+
+    def run(self, stop: threading.Event, idle_s: float = 0.5) -> None:
+        while not stop.is_set():
+            try:
+                first = self._ids.get(timeout=idle_s)
+            except queue.Empty:
+                continue
+            batch = list(first)
+            while len(batch) < BATCH:
+                try:
+                    batch.extend(self._ids.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self.process(batch)
+            except Exception:  # one bad batch must not stop the checks
+                logger.exception("rules pipeline: a batch of %d reads failed", len(batch))
+            finally:
+                with self._lock:
+                    self._pending -= len(batch)
+
+    def drain(self) -> None:
+        """Process everything submitted so far, in the caller's thread (tests, tools)."""
+        while True:
+            try:
+                batch = self._ids.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                self.process(batch)
+            finally:
+                with self._lock:
+                    self._pending -= len(batch)

@@ -1,0 +1,101 @@
+"""Violations kept from findings: the rules worker's finding sink.
+
+``ViolationStore.put`` is idempotent on the finding's key (a redelivered
+read or a second rule for the same pass adds nothing); the plate is sealed
+and the reads the violation rests on move under the longer retention of
+hits. The review queue over these rows is the web room's (it needs the
+reviewer's identity and the audit log).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy.exc import IntegrityError
+
+from platekeeper.review.models import Violation
+from platekeeper.rules.model import Finding
+from platekeeper.store.facade import Store
+from platekeeper.store.records import StoredRead
+from platekeeper.store.types import DataClass
+
+logger = logging.getLogger(__name__)
+
+Status = Literal["pending", "awaiting_second", "confirmed", "rejected"]
+OPEN: tuple[Status, ...] = ("pending", "awaiting_second")
+
+
+def _aad(key: str) -> bytes:
+    return b"pk/violations|" + key.encode("ascii")
+
+
+def plate_of(store: Store, row: Violation) -> tuple[str | None, str | None]:
+    """The sealed plate and country of a violation."""
+    key = store.keys.by_id(row.data_key_id)
+    body = json.loads(key.cipher.open(row.sealed, _aad(row.key)))
+    return body.get("plate"), body.get("country")
+
+
+def reads_of(store: Store, row: Violation) -> list[StoredRead]:
+    """The reads a violation rests on: the one that completes it first."""
+    ids = [row.read_id] if row.read_id is not None else []
+    ids += [int(r) for r in row.related_read_ids.split(",") if r]
+    found = [store.reads.get(i) for i in ids]
+    return [r for r in found if r is not None]
+
+
+class ViolationStore:
+    """The finding sink of the rules worker."""
+
+    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+        self.store = store
+        self.clock = clock
+
+    def put(self, finding: Finding) -> int | None:
+        """Keep a finding that needs review; returns the new id, or None when
+        it was kept already (or needs no review: an alert only)."""
+        if not finding.needs_review:
+            return None
+        camera = self.store.cameras.by_code(finding.camera)
+        if camera is None:
+            logger.warning("a finding names an unknown camera; not kept")
+            return None
+        key = self.store.keys.data_key(DataClass.HITS, camera.agency, finding.captured_at)
+        sealed = key.cipher.seal(
+            json.dumps({"plate": finding.plate, "country": finding.country}).encode(),
+            _aad(finding.key),
+        )
+        reads = [int(r) for r in (finding.read_id, *finding.related_reads) if r.isdigit()]
+        row = Violation(
+            key=finding.key,
+            offence=finding.offence,
+            kind=finding.kind.value,
+            rule=finding.rule,
+            rule_type=finding.rule_type,
+            camera_id=camera.id,
+            region=camera.region,
+            captured_at=finding.captured_at,
+            read_id=int(finding.read_id) if finding.read_id.isdigit() else None,
+            related_read_ids=",".join(r for r in finding.related_reads if r.isdigit()),
+            priority=finding.priority,
+            data_key_id=key.id,
+            sealed=sealed,
+            details=json.dumps(dict(finding.details), sort_keys=True, default=str),
+            evidence=json.dumps([e.to_dict() for e in finding.evidence]),
+            status="pending",
+            created_at=self.clock(),
+        )
+        try:
+            with self.store.db.write() as s:
+                s.add(row)
+                s.flush()
+                new_id = row.id
+        except IntegrityError:
+            return None  # the same offence for the same pass, kept already
+        if reads:
+            self.store.rekey.mark_hits(reads)
+        return new_id

@@ -1,0 +1,270 @@
+"""The review queue: the service behind the review pages and their twins.
+
+Each step checks the reviewer's permission and region and is audited; a
+violation of another region does not exist for them (404). A claim holds a
+violation for one reviewer for a while; a confirmation is final only after a
+second reviewer (a supervisor, never the first reviewer) when the policy
+asks for one. Opening a violation shows its plate and images: audited.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+
+from platekeeper.audit.log import AuditLog
+from platekeeper.auth.errors import ConflictError, NotFoundError, PermissionDeniedError
+from platekeeper.auth.principal import Principal
+from platekeeper.auth.roles import Permission
+from platekeeper.review.models import Violation
+from platekeeper.review.violations import OPEN, Status, plate_of, reads_of
+from platekeeper.store.engine import Database
+from platekeeper.store.facade import Store
+
+
+class ReadSummary(BaseModel):
+    id: int
+    captured_at: datetime
+    camera: str
+    camera_name: str
+    plate: str
+    confidence: float
+    crop_url: str | None
+    frame_url: str | None
+
+
+class ViolationSummary(BaseModel):
+    id: int
+    offence: str
+    status: Status
+    camera: str
+    camera_name: str
+    region: str
+    captured_at: datetime
+    priority: int
+    claimed_by: int | None
+    claimed_by_you: bool
+
+
+class ViolationDetail(ViolationSummary):
+    plate: str | None
+    country: str | None
+    rule: str
+    details: dict[str, Any]
+    reads: list[ReadSummary] = Field(description="The read that completes it first, then others")
+    first_decision: str | None
+    first_reason: str
+    first_reviewer: int | None
+    second_decision: str | None
+    second_reason: str
+    needs_second: bool = Field(description="A second reviewer must confirm it")
+
+
+class ReviewCounts(BaseModel):
+    pending: int
+    awaiting_second: int
+    confirmed: int
+    rejected: int
+
+
+@dataclass(frozen=True)
+class ReviewPolicy:
+    second_review: bool = True
+    claim_minutes: int = 15
+
+
+class ReviewQueue:
+    def __init__(
+        self,
+        store: Store,
+        audit_db: Database,
+        audit: AuditLog,
+        *,
+        policy: ReviewPolicy,
+        clock: Callable[[], datetime],
+        evidence_url: Callable[[Principal, int, int], str],
+    ) -> None:
+        self.store = store
+        self.audit_db = audit_db
+        self.audit = audit
+        self.policy = policy
+        self.clock = clock
+        self.evidence_url = evidence_url
+
+    # -- lists -------------------------------------------------------------------
+
+    def queue(
+        self, actor: Principal, *, status: Status | None = None, limit: int = 100
+    ) -> list[ViolationSummary]:
+        self._require(actor, Permission.VIOLATIONS_REVIEW)
+        wanted: tuple[str, ...] = (status,) if status else OPEN
+        q = select(Violation).where(Violation.status.in_(wanted))
+        if not actor.scope.all_regions:
+            q = q.where(Violation.region == actor.scope.region)
+        q = q.order_by(Violation.priority.desc(), Violation.captured_at).limit(limit)
+        with self.store.db.read() as s:
+            rows = list(s.scalars(q))
+        return [self._summary(r, actor) for r in rows]
+
+    def counts(self, actor: Principal) -> ReviewCounts:
+        self._require(actor, Permission.VIOLATIONS_REVIEW)
+        q = select(Violation.status, func.count(Violation.id)).group_by(Violation.status)
+        if not actor.scope.all_regions:
+            q = q.where(Violation.region == actor.scope.region)
+        with self.store.db.read() as s:
+            found = {status: n for status, n in s.execute(q).all()}
+        return ReviewCounts(**{k: int(found.get(k, 0)) for k in ReviewCounts.model_fields})
+
+    # -- one violation -------------------------------------------------------------
+
+    def open(self, actor: Principal, violation_id: int) -> ViolationDetail:
+        """The violation with its plate and images; audited as an evidence view."""
+        self._require(actor, Permission.VIOLATIONS_REVIEW)
+        row = self._load(actor, violation_id)
+        self._audit(actor, "violation.view", row)
+        return self._detail(row, actor)
+
+    def claim(self, actor: Principal, violation_id: int) -> ViolationDetail:
+        self._require(actor, Permission.VIOLATIONS_REVIEW)
+        now = self.clock()
+        with self.store.db.write() as s:
+            row = self._load(actor, violation_id, s)
+            if row.status not in OPEN:
+                raise ConflictError(f"This violation is {row.status} already.")
+            if self._held_by_other(row, actor, now):
+                raise ConflictError("Another reviewer is working on this violation.")
+            row.claimed_by_id = actor.user_id
+            row.claimed_at = now
+            self._audit(actor, "violation.claim", row)
+            return self._detail(row, actor)
+
+    def decide(
+        self, actor: Principal, violation_id: int, *, confirm: bool, reason: str = ""
+    ) -> ViolationDetail:
+        self._require(actor, Permission.VIOLATIONS_REVIEW)
+        reason = reason.strip()[:500]
+        if not confirm and not reason:
+            raise ConflictError("Say why the violation is rejected.")
+        now = self.clock()
+        with self.store.db.write() as s:
+            row = self._load(actor, violation_id, s)
+            if row.status == "pending":
+                step = "first"
+            elif row.status == "awaiting_second":
+                step = "second"
+                if not actor.can(Permission.VIOLATIONS_SECOND_REVIEW):
+                    raise PermissionDeniedError("The second review needs a supervisor.")
+                if row.first_reviewer_id == actor.user_id:
+                    raise PermissionDeniedError("The second reviewer must be someone else.")
+            else:
+                raise ConflictError(f"This violation is {row.status} already.")
+            if self._held_by_other(row, actor, now):
+                raise ConflictError("Another reviewer is working on this violation.")
+            decision = "confirm" if confirm else "reject"
+            if step == "first":
+                row.first_reviewer_id, row.first_decision = actor.user_id, decision
+                row.first_reason, row.first_at = reason, now
+                if confirm:
+                    row.status = "awaiting_second" if self.policy.second_review else "confirmed"
+                else:
+                    row.status = "rejected"
+            else:
+                row.second_reviewer_id, row.second_decision = actor.user_id, decision
+                row.second_reason, row.second_at = reason, now
+                row.status = "confirmed" if confirm else "rejected"
+            row.claimed_by_id = row.claimed_at = None
+            action = f"violation.{'second.' if step == 'second' else ''}{decision}"
+            self._audit(actor, action, row, reason=reason)
+            return self._detail(row, actor)
+
+    # -- helpers -------------------------------------------------------------------
+
+    def _require(self, actor: Principal, permission: Permission) -> None:
+        if not actor.can(permission):
+            raise PermissionDeniedError("Your role does not review violations.")
+
+    def _load(self, actor: Principal, violation_id: int, s: Any = None) -> Violation:
+        def get(session: Any) -> Violation:
+            row = session.get(Violation, violation_id)
+            if row is None or not actor.scope.covers(row.region):
+                raise NotFoundError("No such violation in your region.")
+            return row  # type: ignore[no-any-return]
+
+        if s is not None:
+            return get(s)
+        with self.store.db.read() as session:
+            return get(session)
+
+    def _held_by_other(self, row: Violation, actor: Principal, now: datetime) -> bool:
+        if row.claimed_by_id is None or row.claimed_by_id == actor.user_id:
+            return False
+        held_since = row.claimed_at or now
+        return now - held_since < timedelta(minutes=self.policy.claim_minutes)
+
+    def _audit(self, actor: Principal, action: str, row: Violation, **details: str) -> None:
+        with self.audit_db.write() as a:
+            self.audit.record(
+                a,
+                action,
+                actor_id=actor.user_id,
+                actor=actor.username,
+                target=f"violation:{row.id}",
+                client_address=actor.client_address,
+                details={"offence": row.offence, "status": row.status, **details},
+            )
+
+    def _summary(self, row: Violation, actor: Principal) -> ViolationSummary:
+        camera = self.store.cameras.get(row.camera_id)
+        return ViolationSummary(
+            id=row.id,
+            offence=row.offence,
+            status=row.status,
+            camera=camera.code if camera else "?",
+            camera_name=camera.name if camera else "?",
+            region=row.region,
+            captured_at=row.captured_at,
+            priority=row.priority,
+            claimed_by=row.claimed_by_id,
+            claimed_by_you=row.claimed_by_id == actor.user_id,
+        )
+
+    def _detail(self, row: Violation, actor: Principal) -> ViolationDetail:
+        plate, country = plate_of(self.store, row)
+        reads = []
+        for read in reads_of(self.store, row):
+            urls: dict[str, str] = {}
+            for ref in read.evidence:
+                urls.setdefault(ref.kind.value, self.evidence_url(actor, read.id, ref.blob_id))
+            reads.append(
+                ReadSummary(
+                    id=read.id,
+                    captured_at=read.captured_at,
+                    camera=read.camera.code,
+                    camera_name=read.camera.name,
+                    plate=read.plate,
+                    confidence=round(read.confidence, 3),
+                    crop_url=urls.get("crop"),
+                    frame_url=urls.get("frame"),
+                )
+            )
+        summary = self._summary(row, actor)
+        return ViolationDetail(
+            **summary.model_dump(),
+            plate=plate,
+            country=country,
+            rule=row.rule,
+            details=json.loads(row.details),
+            reads=reads,
+            first_decision=row.first_decision,
+            first_reason=row.first_reason,
+            first_reviewer=row.first_reviewer_id,
+            second_decision=row.second_decision,
+            second_reason=row.second_reason,
+            needs_second=row.status == "awaiting_second",
+        )

@@ -1,0 +1,172 @@
+"""From stored reads to reviewed violations: the rules pipeline (every read
+the store commits), the violation store (one per offence per pass, plate
+sealed), and the review queue over HTTP (claim, confirm, second review,
+reject with a reason, region scope, audit)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from identity_helpers import Clock, add_user, new_client, sign_in
+from investigation_helpers import OTHER, TRACKED, seed
+from sqlalchemy import select
+
+from platekeeper.alerts.bus import AlertBus
+from platekeeper.audit.models import AuditEntry
+from platekeeper.auth.roles import Role
+from platekeeper.review.models import Violation
+from platekeeper.review.pipeline import RulesPipeline
+from platekeeper.review.violations import ViolationStore
+from platekeeper.rules.context import CameraDirectory, CameraSite, RuleContext
+from platekeeper.rules.engine import RulesEngine
+from platekeeper.rules.registry import MemoryRegistry, RegistryRecord, RegistryStatus
+from platekeeper.rules.settings import RulesSettings
+from platekeeper.store.facade import Store
+from platekeeper.web.services import Services
+
+
+@pytest.fixture
+def pipeline(web_store: Store, clock: Clock) -> RulesPipeline:
+    context = RuleContext(
+        cameras=CameraDirectory(
+            [
+                CameraSite("TAS-001", "north"),
+                CameraSite("TAS-002", "north"),
+                CameraSite("SAM-001", "south"),
+            ]
+        ),
+        registry=MemoryRegistry(
+            [
+                RegistryRecord(plate=TRACKED, status=RegistryStatus.STOLEN, country="UZ"),
+                RegistryRecord(plate=OTHER, status=RegistryStatus.UNREGISTERED, country="UZ"),
+            ]
+        ),
+    )
+    settings = RulesSettings.model_validate({"checks": {"registry": {"type": "registry_status"}}})
+    engine = RulesEngine.from_settings(settings, context)
+    pipeline = RulesPipeline(web_store, engine, ViolationStore(web_store, clock), AlertBus())
+    web_store.reads.add_listener(pipeline.submit)
+    return pipeline
+
+
+@pytest.fixture
+def reviewed(
+    pipeline: RulesPipeline, web_store: Store, clock: Clock, store_services: Services
+) -> RulesPipeline:
+    seed(web_store, clock())  # six reads: four of the stolen car, one unregistered
+    pipeline.drain()
+    return pipeline
+
+
+def violations(store: Store) -> list[Violation]:
+    with store.db.read() as s:
+        return list(s.scalars(select(Violation).order_by(Violation.id)))
+
+
+def test_stored_reads_become_violations_once_and_sealed(
+    reviewed: RulesPipeline, web_store: Store
+) -> None:
+    rows = violations(web_store)
+    assert sorted(r.offence for r in rows) == ["stolen"] * 4 + ["unregistered"]
+    assert {r.region for r in rows} == {"north", "south"}
+    assert all(TRACKED.encode() not in r.sealed and TRACKED not in r.details for r in rows)
+    # Redelivery of the same reads adds nothing (the finding's key is unique).
+    reviewed.process([r.read_id for r in rows if r.read_id is not None])
+    assert len(violations(web_store)) == 5
+    # The reads now count as hits (kept under the longer retention).
+    read = web_store.reads.get(rows[0].read_id or 0)
+    assert read is not None
+    assert read.hit
+
+
+@pytest.fixture
+def staff(
+    store_app: FastAPI, store_services: Services, clock: Clock, reviewed: RulesPipeline
+) -> Iterator[dict[str, TestClient]]:
+    accounts = {
+        "otto": add_user(store_services, "otto", Role.OPERATOR),
+        "olga": add_user(store_services, "olga", Role.OPERATOR),
+        "sara": add_user(store_services, "sara", Role.SUPERVISOR),
+        "ina": add_user(store_services, "ina", Role.INVESTIGATOR),
+    }
+    clients = {n: sign_in(new_client(store_app), a, clock) for n, a in accounts.items()}
+    yield clients
+    for c in clients.values():
+        c.close()
+
+
+def test_review_with_claim_and_second_reviewer(
+    staff: dict[str, TestClient], store_services: Services, web_store: Store
+) -> None:
+    otto, olga, sara = staff["otto"], staff["olga"], staff["sara"]
+    queue = otto.get("/api/v1/violations").json()
+    assert queue["counts"]["pending"] == 4  # the Samarkand one is another region's
+    assert {v["region"] for v in queue["violations"]} == {"north"}
+    south = next(r.id for r in violations(web_store) if r.region == "south")
+    assert otto.get(f"/api/v1/violations/{south}").status_code == 404
+
+    first = next(v["id"] for v in queue["violations"] if v["offence"] == "unregistered")
+    detail = otto.get(f"/api/v1/violations/{first}").json()
+    assert detail["plate"] == OTHER
+    assert detail["reads"][0]["crop_url"].startswith("/api/v1/evidence/")
+    assert otto.get(detail["reads"][0]["crop_url"]).status_code == 200
+
+    assert otto.post(f"/api/v1/violations/{first}/claim").status_code == 200
+    held = olga.post(f"/api/v1/violations/{first}/decision", json={"confirm": True})
+    assert held.status_code == 409  # claimed by otto
+    no_reason = otto.post(f"/api/v1/violations/{first}/decision", json={"confirm": False})
+    assert no_reason.status_code == 409
+    confirmed = otto.post(f"/api/v1/violations/{first}/decision", json={"confirm": True})
+    assert confirmed.json()["status"] == "awaiting_second"
+    # Operators do not do second reviews; the first reviewer never does.
+    assert (
+        olga.post(f"/api/v1/violations/{first}/decision", json={"confirm": True}).status_code == 403
+    )
+    final = sara.post(f"/api/v1/violations/{first}/decision", json={"confirm": True})
+    assert final.status_code == 200
+    assert final.json()["status"] == "confirmed"
+    again = sara.post(
+        f"/api/v1/violations/{first}/decision", json={"confirm": False, "reason": "x"}
+    )
+    assert again.status_code == 409
+
+    other = next(v["id"] for v in queue["violations"] if v["id"] != first)
+    rejected = olga.post(
+        f"/api/v1/violations/{other}/decision", json={"confirm": False, "reason": "plate misread"}
+    )
+    assert rejected.json()["status"] == "rejected"
+    counts = sara.get("/api/v1/violations").json()["counts"]
+    assert (counts["confirmed"], counts["rejected"], counts["pending"]) == (1, 1, 2)
+    assert staff["ina"].get("/api/v1/violations").status_code == 403
+
+    with store_services.db.read() as s:
+        actions = [
+            e.action
+            for e in s.scalars(select(AuditEntry).where(AuditEntry.target == f"violation:{first}"))
+        ]
+    assert actions == [
+        "violation.view",
+        "violation.claim",
+        "violation.confirm",
+        "violation.second.confirm",
+    ]
+
+
+def test_review_pages_with_keyboard_hints(staff: dict[str, TestClient], web_store: Store) -> None:
+    otto = staff["otto"]
+    page = otto.get("/review")
+    assert page.status_code == 200
+    assert 'data-testid="review-queue"' in page.text
+    first = next(r.id for r in violations(web_store) if r.region == "north")
+    detail = otto.get(f"/review/{first}")
+    assert detail.status_code == 200
+    assert 'data-review-key="c"' in detail.text
+    assert "/static/review.js" in detail.text
+    done = otto.post(
+        f"/review/{first}/decision", data={"decision": "reject", "reason": "not this car"}
+    )
+    assert done.status_code == 303
+    assert otto.get(f"/api/v1/violations/{first}").json()["status"] == "rejected"
