@@ -5,7 +5,9 @@ reject with a reason, region scope, audit)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -170,3 +172,109 @@ def test_review_pages_with_keyboard_hints(staff: dict[str, TestClient], web_stor
     )
     assert done.status_code == 303
     assert otto.get(f"/api/v1/violations/{first}").json()["status"] == "rejected"
+
+
+def _confirm(staff: dict[str, TestClient], violation_id: int) -> None:
+    assert (
+        staff["otto"]
+        .post(f"/api/v1/violations/{violation_id}/decision", json={"confirm": True})
+        .json()["status"]
+        == "awaiting_second"
+    )
+    assert (
+        staff["sara"]
+        .post(f"/api/v1/violations/{violation_id}/decision", json={"confirm": True})
+        .json()["status"]
+        == "confirmed"
+    )
+
+
+def _xref_is_right(pdf: bytes) -> bool:
+    """Every object the cross-reference table points at starts there."""
+    start = int(pdf.rsplit(b"startxref\n", 1)[1].split(b"\n", 1)[0])
+    lines = pdf[start:].split(b"\n")
+    count = int(lines[1].split()[1])
+    offsets = [int(line.split()[0]) for line in lines[3 : 2 + count]]
+    return all(pdf[o:].startswith(f"{n} 0 obj".encode()) for n, o in enumerate(offsets, 1))
+
+
+def test_a_confirmed_violation_exports_a_package_that_verifies_offline(
+    staff: dict[str, TestClient], store_services: Services, web_store: Store, tmp_path: Path
+) -> None:
+    import io
+    import zipfile
+
+    from typer.testing import CliRunner
+
+    from platekeeper.cli import app
+
+    first = next(r.id for r in violations(web_store) if r.region == "north")
+    pending = staff["sara"].post(f"/api/v1/violations/{first}/package")
+    assert pending.status_code == 409
+    _confirm(staff, first)
+    assert staff["otto"].post(f"/api/v1/violations/{first}/package").status_code == 403
+    answer = staff["sara"].post(f"/api/v1/violations/{first}/package")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/zip"
+    package = tmp_path / "package.zip"
+    package.write_bytes(answer.content)
+    key = tmp_path / "authority.pem"
+    key.write_bytes(web_store.keys.signer().public_key.pem())
+
+    with zipfile.ZipFile(io.BytesIO(answer.content)) as z:
+        names = set(z.namelist())
+        manifest = json.loads(z.read("manifest.json"))
+        pdf = z.read("summary.pdf")
+    assert {"manifest.json", "manifest.sig", "public-key.pem", "summary.pdf"} <= names
+    assert any(n.endswith("-crop.jpg") for n in names)
+    assert manifest["violation"]["plate"] == TRACKED or manifest["violation"]["plate"] == OTHER
+    assert manifest["violation"]["review"]["second"] == "confirm"
+    assert pdf.startswith(b"%PDF-1.4")
+    assert _xref_is_right(pdf)
+
+    runner = CliRunner()
+    ok = runner.invoke(app, ["evidence", "verify", str(package), "--public-key", str(key)])
+    assert ok.exit_code == 0, ok.output
+    assert "verified" in ok.output
+    embedded = runner.invoke(app, ["evidence", "verify", str(package)])
+    assert embedded.exit_code == 0
+    assert "--public-key" in embedded.output  # says what the embedded key proves
+
+    def rewritten(change: str) -> Path:
+        out = tmp_path / f"{change}.zip"
+        with zipfile.ZipFile(package) as src, zipfile.ZipFile(out, "w") as dst:
+            for item in src.infolist():
+                data = src.read(item.filename)
+                if change == "image" and item.filename.endswith("-crop.jpg"):
+                    data = data[:-10] + bytes(10)
+                if change == "manifest" and item.filename == "manifest.json":
+                    data = data.replace(b'"offence": "', b'"offence": "x')
+                if change == "extra" and item.filename == "summary.pdf":
+                    dst.writestr("note.txt", b"added later")
+                dst.writestr(item, data)
+        return out
+
+    for change, expected in (
+        ("image", "changed"),
+        ("manifest", "signature"),
+        ("extra", "not in the manifest"),
+    ):
+        bad = runner.invoke(
+            app, ["evidence", "verify", str(rewritten(change)), "--public-key", str(key)]
+        )
+        assert bad.exit_code == 1, change
+        assert expected in bad.output, (change, bad.output)
+    other_key = tmp_path / "other.pem"
+    from platekeeper.crypto.signing import Signer
+
+    other_key.write_bytes(Signer(Signer.new_seed()).public_key.pem())
+    wrong = runner.invoke(app, ["evidence", "verify", str(package), "--public-key", str(other_key)])
+    assert wrong.exit_code == 1
+    not_zip = tmp_path / "not.zip"
+    not_zip.write_bytes(b"hello")
+    junk = runner.invoke(app, ["evidence", "verify", str(not_zip)])
+    assert junk.exit_code == 1
+    assert "unreadable" in junk.output
+    with store_services.db.read() as s:
+        exports = s.scalars(select(AuditEntry).where(AuditEntry.action == "evidence.export")).all()
+    assert len(exports) == 1

@@ -101,6 +101,7 @@ MATRIX: dict[str, object] = {
     "POST /api/v1/violations/{violation_id}/claim": REVIEWERS,
     "POST /review/{violation_id}/decision": REVIEWERS,
     "POST /api/v1/violations/{violation_id}/decision": REVIEWERS,
+    "POST /api/v1/violations/{violation_id}/package": SEARCHERS,
     "GET /cameras": CAMERA_VIEWERS,
     "GET /api/v1/cameras": CAMERA_VIEWERS,
 }

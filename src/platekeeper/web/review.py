@@ -268,3 +268,58 @@ class ReviewQueue:
             second_reason=row.second_reason,
             needs_second=row.status == "awaiting_second",
         )
+
+    # -- the evidence package --------------------------------------------------------
+
+    def export(self, actor: Principal, violation_id: int) -> tuple[str, bytes]:
+        """The signed evidence package of a confirmed violation: (file name, ZIP)."""
+        from platekeeper.review.package import PackageFile, build_package, file_name
+
+        if not actor.can(Permission.EVIDENCE_EXPORT):
+            raise PermissionDeniedError("Your role does not export evidence.")
+        row = self._load(actor, violation_id)
+        if row.status != "confirmed":
+            raise ConflictError("Only a confirmed violation has an evidence package.")
+        plate, country = plate_of(self.store, row)
+        camera = self.store.cameras.get(row.camera_id)
+        files, reads = [], []
+        for read in reads_of(self.store, row):
+            reads.append(
+                {
+                    "id": read.id,
+                    "captured_at": read.captured_at.isoformat(),
+                    "camera": read.camera.code,
+                    "plate": read.plate,
+                    "confidence": round(read.confidence, 3),
+                }
+            )
+            for ref in read.evidence:
+                _ref, data = self.store.reads.evidence_bytes(ref.blob_id)
+                name = file_name(read.id, ref.kind.value, ref.media_type)
+                files.append(PackageFile(name, ref.media_type, data))
+        facts: dict[str, Any] = {
+            "id": row.id,
+            "offence": row.offence,
+            "captured_at": row.captured_at.isoformat(),
+            "plate": plate,
+            "country": country,
+            "camera": {
+                "code": camera.code if camera else None,
+                "name": camera.name if camera else None,
+                "latitude": camera.latitude if camera else None,
+                "longitude": camera.longitude if camera else None,
+                "region": row.region,
+            },
+            "rule": row.rule,
+            "details": json.loads(row.details),
+            "review": {
+                "first": row.first_decision,
+                "first_at": row.first_at.isoformat() if row.first_at else None,
+                "second": row.second_decision,
+                "second_at": row.second_at.isoformat() if row.second_at else None,
+            },
+            "reads": reads,
+        }
+        package = build_package(facts, files, self.store.keys.signer(), self.clock())
+        self._audit(actor, "evidence.export", row, bytes=str(len(package)))
+        return f"violation-{row.id}.zip", package

@@ -18,6 +18,7 @@ from platekeeper.web.rendering import render
 from platekeeper.web.review import ReviewCounts, ReviewQueue, ViolationDetail, ViolationSummary
 
 Reviewer = Annotated[Principal, requires(Permission.VIOLATIONS_REVIEW)]
+Exporter = Annotated[Principal, requires(Permission.EVIDENCE_EXPORT)]
 TAGS: list[str | Enum] = ["review"]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "Not your role, or the second review of your own decision"},
@@ -90,7 +91,12 @@ def build_router() -> APIRouter:
         return render(
             request,
             "review/detail.html",
-            {"v": detail, "error": error, "next_id": following[0].id if following else None},
+            {
+                "v": detail,
+                "error": error,
+                "next_id": following[0].id if following else None,
+                "export_permission": Permission.EVIDENCE_EXPORT,
+            },
             status_code=status_code,
         )
 
@@ -161,6 +167,21 @@ def build_router() -> APIRouter:
     ) -> ViolationDetail:
         return _queue(request).decide(
             actor, violation_id, confirm=decision.confirm, reason=decision.reason
+        )
+
+    @router.post(
+        "/api/v1/violations/{violation_id}/package",
+        tags=TAGS,
+        summary="The signed evidence package of a confirmed violation (ZIP; audited)",
+        response_class=Response,
+        responses={**_ERRORS, 200: {"content": {"application/zip": {}}}},
+    )
+    def package_api(request: Request, violation_id: int, actor: Exporter) -> Response:
+        name, data = _queue(request).export(actor, violation_id)
+        return Response(
+            data,
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
     return router
