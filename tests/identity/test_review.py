@@ -278,3 +278,81 @@ def test_a_confirmed_violation_exports_a_package_that_verifies_offline(
     with store_services.db.read() as s:
         exports = s.scalars(select(AuditEntry).where(AuditEntry.action == "evidence.export")).all()
     assert len(exports) == 1
+
+
+def test_a_driver_sees_their_violation_only_with_link_and_plate(
+    staff: dict[str, TestClient],
+    store_services: Services,
+    store_app: FastAPI,
+    web_store: Store,
+    clock: Clock,
+) -> None:
+    row = next(
+        r for r in violations(web_store) if r.region == "north" and r.offence == "unregistered"
+    )
+    sara = staff["sara"]
+    assert sara.post(f"/api/v1/violations/{row.id}/driver-link").status_code == 409  # pending
+    _confirm(staff, row.id)
+    assert staff["otto"].post(f"/api/v1/violations/{row.id}/driver-link").status_code == 403
+    link = sara.post(f"/api/v1/violations/{row.id}/driver-link").json()
+    assert link["url"].startswith("/verify/")
+    assert OTHER not in link["url"]
+
+    with new_client(store_app) as driver:  # not signed in
+        form = driver.get(link["url"])
+        assert form.status_code == 200
+        assert OTHER not in form.text
+        assert 'name="plate"' in form.text
+        wrong = driver.post(link["url"], data={"plate": "01A999ZZ"})
+        assert wrong.status_code == 403
+        assert OTHER not in wrong.text
+        shown = driver.post(link["url"], data={"plate": "40 z 555 zz"})  # as typed by a person
+        assert shown.status_code == 200
+        assert f"V-{row.id:08d}" in shown.text
+        assert 'data-testid="driver-crop"' in shown.text
+        assert "data:image/jpeg;base64," in shown.text
+        assert "/api/v1/" not in shown.text  # nothing else reachable from the page
+        # Guessing is rate-limited per link, even with the right plate afterwards.
+        for _ in range(5):
+            driver.post(link["url"], data={"plate": "01A999ZZ"})
+        assert driver.post(link["url"], data={"plate": OTHER}).status_code == 429
+        token = link["url"].rsplit("/", 1)[1]
+        tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+        assert driver.get(f"/verify/{tampered}").status_code == 404
+    clock.advance(days=31)
+    with new_client(store_app) as late:
+        assert late.get(link["url"]).status_code == 404
+    with store_services.db.read() as s:
+        actions = [
+            e.action
+            for e in s.scalars(
+                select(AuditEntry).where(AuditEntry.action.startswith("driver_link"))
+            )
+        ]
+    assert actions.count("driver_link.create") == 1
+    assert actions.count("driver_link.open") == 1
+    assert actions.count("driver_link.refused") == 5  # then the limit stops checking
+    assert actions.count("driver_link.limited") == 2
+
+
+def test_other_plates_in_the_frame_are_blurred() -> None:
+    import numpy as np
+
+    from platekeeper.recognition import Recognizer
+    from platekeeper.review.redact import redact
+    from platekeeper.sim.render.crop import render_plate_crop
+
+    rng = np.random.default_rng(7)
+    own = render_plate_crop(rng, text="01A123BC", fmt="uz_private").image
+    other = render_plate_crop(rng, text="40Z555ZZ", fmt="uz_private").image
+    frame = np.full((400, 900, 3), 90, np.uint8)
+    frame[60 : 60 + own.shape[0], 40 : 40 + own.shape[1]] = own
+    frame[260 : 260 + other.shape[0], 480 : 480 + other.shape[1]] = other
+    reader = Recognizer()
+    before = {p.text for p in reader.read(frame)}
+    assert before == {"01A123BC", "40Z555ZZ"}
+    clean, _faces, blurred = redact(frame, "01 A 123 BC", reader.read)
+    assert blurred == 1
+    after = {p.text for p in reader.read(clean)}
+    assert after == {"01A123BC"}
+    assert np.array_equal(clean[60:100, 40:200], frame[60:100, 40:200])  # their own stays sharp

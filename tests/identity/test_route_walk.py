@@ -24,6 +24,7 @@ from platekeeper.web.access import AccessKind, UndeclaredRouteError, check_decla
 from platekeeper.web.services import Services
 
 PUBLIC, LOGIN, ANYONE = "public", "login", "anyone signed in"
+LINK = "signed link"  # public, but only with a valid, unexpired token
 ADMIN, AUDITOR = frozenset({Role.ADMINISTRATOR}), frozenset({Role.AUDITOR})
 SUPERVISOR = frozenset({Role.SUPERVISOR})
 WATCHERS = frozenset({Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR})
@@ -102,6 +103,9 @@ MATRIX: dict[str, object] = {
     "POST /review/{violation_id}/decision": REVIEWERS,
     "POST /api/v1/violations/{violation_id}/decision": REVIEWERS,
     "POST /api/v1/violations/{violation_id}/package": SEARCHERS,
+    "POST /api/v1/violations/{violation_id}/driver-link": SEARCHERS,
+    "GET /verify/{token}": LINK,
+    "POST /verify/{token}": LINK,
     "GET /cameras": CAMERA_VIEWERS,
     "GET /api/v1/cameras": CAMERA_VIEWERS,
 }
@@ -137,6 +141,8 @@ def test_declarations_match_the_matrix(app: FastAPI) -> None:
             assert access.kind is AccessKind.LOGIN_STEP, key
         elif expected == ANYONE:
             assert access.kind is AccessKind.SIGNED_IN, key
+        elif expected == LINK:
+            assert access.kind is AccessKind.VERIFY_LINK, key
         else:
             assert access.kind is AccessKind.PERMISSION, key
             holders = {
@@ -186,6 +192,8 @@ def test_walk_unauthenticated(client: TestClient) -> None:
             assert status == 200, key
         elif expected == LOGIN:
             assert status not in (401, 403), key
+        elif expected == LINK:
+            assert status in (404, 400, 422), key  # no valid token, nothing shown
         elif key.split(" ", 1)[1].startswith("/api/"):
             assert status == 401, key
         else:
@@ -199,7 +207,9 @@ def test_walk_with_each_role(role_clients: dict[Role, TestClient]) -> None:
                 continue
             status = request(c, key)
             assert status < 500, (role, key)
-            if expected in (PUBLIC, LOGIN, ANYONE) or role in expected:  # type: ignore[operator]
+            if expected == LINK:
+                assert status in (404, 400, 422), (role, key, status)
+            elif expected in (PUBLIC, LOGIN, ANYONE) or role in expected:  # type: ignore[operator]
                 assert status not in (401, 403), (role, key, status)
             else:
                 assert status == 403, (role, key, status)

@@ -34,6 +34,7 @@ from platekeeper.web.routes import (
     review,
     search,
     users,
+    verify,
 )
 from platekeeper.web.security import (
     CrossOriginProtection,
@@ -108,6 +109,7 @@ def default_features() -> tuple[Feature, ...]:
             ),
             enabled=_with_store,
         ),
+        Feature("verify", verify.build_router, enabled=_with_store),
         Feature(
             "approvals",
             approvals.build_router,

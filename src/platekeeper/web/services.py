@@ -36,7 +36,12 @@ from platekeeper.store.engine import Database
 from platekeeper.web.evidence_links import EvidenceLinks
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from platekeeper.recognition import PlateRead, Recognizer
     from platekeeper.store.facade import Store
+    from platekeeper.web.driver_links import DriverLinks
     from platekeeper.web.investigation import Investigation
     from platekeeper.web.live import LiveReads
     from platekeeper.web.review import ReviewQueue
@@ -58,6 +63,7 @@ class Services:
     live: LiveReads | None = None
     approvals: SearchApprovals | None = None
     review: ReviewQueue | None = None
+    driver_links: DriverLinks | None = None
 
 
 def build_services(
@@ -90,8 +96,9 @@ def build_services(
         key_id(k): k for k in (signer.public_key, *former_public_keys)
     }
     box = SecretBox(sealing_key)
-    investigation = live = approvals = review = None
+    investigation = live = approvals = review = driver_links = None
     if store is not None:
+        from platekeeper.web.driver_links import DriverLinks
         from platekeeper.web.investigation import Investigation
         from platekeeper.web.live import LiveReads
         from platekeeper.web.review import ReviewPolicy, ReviewQueue
@@ -137,6 +144,14 @@ def build_services(
             clock=clock,
             evidence_url=lambda actor, read_id, blob_id: links.url(actor.user_id, read_id, blob_id),
         )
+        driver_links = DriverLinks(
+            store,
+            db,
+            audit_log,
+            key=hmac.digest(sealing_key, b"platekeeper/driver-links", hashlib.sha256),
+            clock=clock,
+            find_plates=_LazyReader(settings),
+        )
     return Services(
         db=db,
         clock=clock,
@@ -151,4 +166,20 @@ def build_services(
         live=live,
         approvals=approvals,
         review=review,
+        driver_links=driver_links,
     )
+
+
+class _LazyReader:
+    """The recognition engine, loaded at the first frame to blur (not at start)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._reader: Recognizer | None = None
+
+    def __call__(self, image: npt.NDArray[np.uint8]) -> list[PlateRead]:
+        if self._reader is None:
+            from platekeeper.recognition import Recognizer
+
+            self._reader = Recognizer(self.settings.recognition)
+        return self._reader.read(image)

@@ -14,6 +14,7 @@ from platekeeper.auth.principal import Principal
 from platekeeper.auth.roles import Permission
 from platekeeper.review.violations import Status
 from platekeeper.web.access import requires, services_of
+from platekeeper.web.driver_links import DriverLink
 from platekeeper.web.rendering import render
 from platekeeper.web.review import ReviewCounts, ReviewQueue, ViolationDetail, ViolationSummary
 
@@ -183,5 +184,23 @@ def build_router() -> APIRouter:
             media_type="application/zip",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
+
+    @router.post(
+        "/api/v1/violations/{violation_id}/driver-link",
+        response_model=DriverLink,
+        tags=TAGS,
+        summary="A signed, expiring link for the driver (who must also type the plate)",
+        responses=_ERRORS,
+    )
+    def driver_link_api(
+        request: Request,
+        violation_id: int,
+        actor: Exporter,
+        days: Annotated[int, Query(ge=1, le=90)] = 30,
+    ) -> DriverLink:
+        links = services_of(request).driver_links
+        if links is None:
+            raise HTTPException(status_code=404)
+        return links.mint(actor, violation_id, days=days)
 
     return router
