@@ -378,3 +378,56 @@ def test_live_reads_arrive_without_reloading(
     assert page.get_attribute("#camera-map", "data-markers") == "2"
     shot(page, "47-cameras")
     assert page.problems == []
+
+
+def test_an_operator_reviews_with_the_keyboard(
+    server: str, page: Any, services: Services, web_store: Any, clock: Clock
+) -> None:
+    from sqlalchemy import select
+
+    from platekeeper.review.models import Violation
+    from platekeeper.review.pipeline import RulesPipeline
+    from platekeeper.review.violations import ViolationStore
+    from platekeeper.rules.context import CameraDirectory, CameraSite, RuleContext
+    from platekeeper.rules.engine import RulesEngine
+    from platekeeper.rules.registry import MemoryRegistry, RegistryRecord, RegistryStatus
+    from platekeeper.rules.settings import RulesSettings
+
+    context = RuleContext(
+        cameras=CameraDirectory([CameraSite("TAS-001", "north"), CameraSite("TAS-002", "north")]),
+        registry=MemoryRegistry(
+            [RegistryRecord(plate=TRACKED, status=RegistryStatus.EXPIRED, country="UZ")]
+        ),
+    )
+    checks = RulesSettings.model_validate({"checks": {"registry": {"type": "registry_status"}}})
+    pipeline = RulesPipeline(
+        web_store, RulesEngine.from_settings(checks, context), ViolationStore(web_store, clock)
+    )
+    from platekeeper.store.models import Read
+
+    with web_store.db.read() as s:
+        pipeline.process(list(s.scalars(select(Read.id))))
+    otto = add_user(services, "otto", Role.OPERATOR)
+    sign_in_page(page, server, "otto", otto.secret, clock)
+    page.click("nav >> text=Review")
+    rows = page.locator("[data-testid=review-queue] tbody tr")
+    assert rows.count() == 3  # the north sightings of the expired car
+    shot(page, "50-review-queue")
+    page.click("[data-testid=review-queue] a:has-text('Open') >> nth=0")
+    page.wait_for_selector("[data-testid=violation-plate]")
+    assert page.inner_text("[data-testid=violation-plate]") == TRACKED
+    wait_until(lambda: images_loaded(page, "[data-testid=violation-evidence] img.zoom") == 1)
+    shot(page, "51-review-detail")
+    first = page.url
+    page.keyboard.press("c")  # confirm, and on to the next one
+    page.wait_for_url(lambda url: url != first)
+    page.keyboard.press("r")
+    page.keyboard.type("plate hidden by a tow bar")
+    page.keyboard.press("Escape")
+    second = page.url
+    page.keyboard.press("x")  # reject with the reason typed
+    page.wait_for_url(lambda url: url != second)
+    with web_store.db.read() as s:
+        states = sorted(s.scalars(select(Violation.status).where(Violation.region == "north")))
+    assert states == ["awaiting_second", "pending", "rejected"]
+    assert page.problems == []
