@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -117,6 +118,43 @@ def list_keys(
     for key in listed:
         state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
         typer.echo(f"{key.camera_code}\t{key.key_id}\tissued {key.created_at:%Y-%m-%d}\t{state}")
+
+
+@camera_app.command("provision-network")
+def provision_network(
+    ctx: typer.Context,
+    keys_out: Annotated[
+        Path, typer.Option("--keys-out", help="Where to write the keys (a secret, mode 0600).")
+    ],
+    cameras: Annotated[
+        Path | None,
+        typer.Option(
+            "--cameras", help="Camera network file; the bundled Uzbek network by default."
+        ),
+    ] = None,
+) -> None:
+    """Add every bank of a camera network as a camera, key each (revoking the
+    network's earlier keys) and write the keys for `platekeeper sim --server`."""
+    from platekeeper.sim.feed import issue_keys, register_network
+    from platekeeper.sim.keyfile import write_keys
+    from platekeeper.sim.network import Network
+    from platekeeper.sim.network_load import NetworkError
+
+    try:
+        network = Network.load(cameras)
+    except NetworkError as exc:
+        fail(str(exc))
+        return
+    with _keys(ctx) as (store, keys):
+        added = register_network(store.cameras, network)
+        issued = issue_keys(keys, network)
+    try:
+        write_keys(keys_out, issued)
+    except OSError as exc:
+        fail(f"cannot write {keys_out}: {exc.strerror or exc}")
+    typer.echo(
+        f"{len(issued)} cameras keyed ({added} new); keys written to {keys_out} (keep it secret)"
+    )
 
 
 def register(app: typer.Typer) -> None:

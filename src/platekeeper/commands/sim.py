@@ -91,6 +91,38 @@ def sim(  # noqa: PLR0917 (one parameter per command-line option)
     hotlist_csv: Annotated[
         Path | None, typer.Option("--hotlist-csv", help="Also export the hotlist as CSV.")
     ] = None,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            "--server",
+            help="Feed a platekeeper server (https://host:port) through its camera door "
+            "instead of writing JSON lines; needs --keys.",
+        ),
+    ] = None,
+    keys: Annotated[
+        Path | None,
+        typer.Option("--keys", help="Key file from `platekeeper camera provision-network`."),
+    ] = None,
+    ca: Annotated[
+        Path | None,
+        typer.Option("--ca", help="PEM certificate to trust for --server (its self-signed one)."),
+    ] = None,
+    backfill_hours: Annotated[
+        float,
+        typer.Option(
+            "--backfill-hours",
+            min=0.0,
+            max=24 * 31.0,
+            help="With --server: first send the captures of the last hours at once.",
+        ),
+    ] = 0.0,
+    recognise: Annotated[
+        bool,
+        typer.Option(
+            "--recognise/--no-recognise",
+            help="With --server: render each live plate crop and read it with the engine.",
+        ),
+    ] = True,
 ) -> None:
     """Simulate the national camera network and stream its captures."""
     from platekeeper.sim.network import Network
@@ -99,6 +131,9 @@ def sim(  # noqa: PLR0917 (one parameter per command-line option)
     from platekeeper.sim.simulator import TripSimulator
 
     span = _duration(duration)
+    if server is not None:
+        _feed_server(server, keys, ca, cameras, vehicles, seed, span, backfill_hours, recognise)
+        return
     begin = _start_time(start)
     try:
         network = Network.load(cameras)
@@ -114,6 +149,75 @@ def sim(  # noqa: PLR0917 (one parameter per command-line option)
         _summarise(stream, network.banks, span)
     else:
         _write(stream, output, begin.timestamp(), speed, rate)
+
+
+def _feed_server(  # noqa: PLR0917 (the command's options)
+    server: str,
+    keys: Path | None,
+    ca: Path | None,
+    cameras: Path | None,
+    vehicles: int,
+    seed: int,
+    span: float,
+    backfill_hours: float,
+    recognise: bool,
+) -> None:
+    """Act as the network's cameras against ``server`` for ``span`` seconds of real time
+    (captures carry real capture times: a server refuses reads from the future)."""
+    import threading
+    from datetime import date
+
+    from platekeeper.sim.feed import FeedState, SimFeed, https_client
+    from platekeeper.sim.keyfile import KeyFileError, read_keys
+    from platekeeper.sim.network import Network
+    from platekeeper.sim.network_load import NetworkError
+    from platekeeper.sim.population import Population
+
+    if not server.startswith("https://"):
+        fail("--server must be an https:// address")
+    if keys is None:
+        fail("--server needs --keys (from `platekeeper camera provision-network`)")
+        return
+    try:
+        network = Network.load(cameras)
+        issued = read_keys(keys)
+    except (NetworkError, KeyFileError) as exc:
+        fail(str(exc))
+        return
+    missing = [b.camera_id for b in network.bank_list if b.camera_id not in issued]
+    if missing:
+        fail(f"{len(missing)} cameras of the network have no key, e.g. {missing[0]}")
+    recognizer = None
+    if recognise:
+        from platekeeper.recognition import Recognizer
+
+        recognizer = Recognizer()
+    population = Population.generate(network, vehicles, seed, reference=date.today())
+    state = FeedState(None, seed, vehicles, date.today())
+    with https_client(server.rstrip("/"), ca) as client:
+        feed = SimFeed(network, population, state, issued, client, recognizer=recognizer)
+        now = time.time()
+        if backfill_hours:
+            sent = feed.backfill(now - backfill_hours * 3600, now)
+            typer.echo(f"backfill: {sent} reads of the last {backfill_hours:g} hours sent")
+        stop = threading.Event()
+        timer = threading.Timer(span, stop.set)
+        timer.start()
+        try:
+            feed.run_live(stop)
+        except KeyboardInterrupt:
+            raise typer.Exit(130) from None
+        finally:
+            timer.cancel()
+    counts = feed.counts
+    typer.echo(
+        f"live: {counts.live_captures} captures, {counts.live_read} read and sent, "
+        f"{counts.live_unread} unreadable; {counts.refused} refused by the server"
+    )
+    if counts.refused:
+        for error in counts.errors[:3]:
+            typer.echo(f"  refused: {error}", err=True)
+        raise typer.Exit(1)
 
 
 def _duration(text: str) -> float:

@@ -85,7 +85,7 @@ def issue_keys(keys: CameraKeys, network: Network) -> dict[str, IssuedKey]:
 class FeedState:
     """What survives a restart (``sim/state.json``)."""
 
-    path: Path
+    path: Path | None  # None: progress is not kept (a one-off run)
     seed: int
     vehicles: int
     reference: date
@@ -108,6 +108,8 @@ class FeedState:
         return cls(path, seed, vehicles, today)
 
     def save(self) -> None:
+        if self.path is None:
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(

@@ -1,0 +1,116 @@
+"""``platekeeper sim --server``: the simulated network's cameras, provisioned
+with `camera provision-network`, feeding a real HTTPS server from outside."""
+
+from __future__ import annotations
+
+import socket
+import stat
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from identity_helpers import Clock, make_services
+from investigation_helpers import open_web_store
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from platekeeper.auth.trail import utc_now
+from platekeeper.cli import app as cli
+from platekeeper.config import Settings
+from platekeeper.ingest.wiring import gateway
+from platekeeper.store.engine import Database
+from platekeeper.store.facade import Store
+from platekeeper.store.models import Read
+from platekeeper.web.app import create_app
+from platekeeper.web.tls import ensure_tls_certificate
+
+
+@pytest.fixture
+def web_store(tmp_path: Path) -> Iterator[Store]:
+    """The store on real time: the simulated captures carry real capture times."""
+    store = open_web_store(tmp_path, utc_now)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, web_store: Store) -> Path:
+    monkeypatch.setenv("PLATEKEEPER_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PLATEKEEPER_STORE__DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
+    monkeypatch.delenv("PLATEKEEPER_MASTER_KEY", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def server(
+    settings: Settings, db: Database, clock: Clock, web_store: Store, tmp_path: Path
+) -> Iterator[tuple[str, Path]]:
+    services = make_services(
+        settings, db, clock, store=web_store, ingest=gateway(settings, web_store, None)
+    )
+    application = create_app(settings, services, background_checkpoints=False)
+    tls = ensure_tls_certificate(tmp_path / "server")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(
+        application,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ssl_certfile=str(tls.certificate),
+        ssl_keyfile=str(tls.private_key),
+    )
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not running.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running.started
+    yield f"https://127.0.0.1:{port}", tls.certificate
+    running.should_exit = True
+    thread.join(timeout=10)
+
+
+def reads(store: Store) -> int:
+    with store.db.read() as s:
+        return int(s.scalar(select(func.count()).select_from(Read)) or 0)
+
+
+@pytest.mark.slow
+def test_the_network_feeds_a_server_from_outside(
+    cli_env: Path, server: tuple[str, Path], web_store: Store
+) -> None:
+    url, certificate = server
+    runner = CliRunner()
+    keys = cli_env / "sim-keys.json"
+    provisioned = runner.invoke(cli, ["camera", "provision-network", "--keys-out", str(keys)])
+    assert provisioned.exit_code == 0, provisioned.output
+    assert stat.S_IMODE(keys.stat().st_mode) == 0o600
+    args = ["sim", "--server", url, "--keys", str(keys), "--ca", str(certificate)]
+    args += ["--vehicles", "200", "--duration", "1s", "--no-recognise"]
+    fed = runner.invoke(cli, [*args, "--backfill-hours", "6"])
+    assert fed.exit_code == 0, fed.output
+    sent = int(fed.output.split("backfill: ", 1)[1].split()[0])
+    assert sent > 50
+    assert reads(web_store) == sent
+
+    # Keys provisioned again revoke the old ones: the old file is refused.
+    old = cli_env / "old-keys.json"
+    keys.rename(old)
+    runner.invoke(cli, ["camera", "provision-network", "--keys-out", str(keys)])
+    refused = runner.invoke(cli, [*args[:4], str(old), *args[5:], "--backfill-hours", "1"])
+    assert refused.exit_code == 1
+    assert "refused" in refused.output
+    assert reads(web_store) == sent
+
+    no_keys = runner.invoke(cli, ["sim", "--server", url, "--duration", "1s"])
+    assert no_keys.exit_code != 0
+    assert "--keys" in no_keys.output
+    plain = runner.invoke(cli, ["sim", "--server", "http://127.0.0.1:1", "--keys", str(keys)])
+    assert plain.exit_code != 0
+    assert "https" in plain.output
