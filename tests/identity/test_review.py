@@ -356,3 +356,33 @@ def test_other_plates_in_the_frame_are_blurred() -> None:
     after = {p.text for p in reader.read(clean)}
     assert after == {"01A123BC"}
     assert np.array_equal(clean[60:100, 40:200], frame[60:100, 40:200])  # their own stays sharp
+
+
+def test_a_reviewer_flags_a_seatbelt_once_per_pass(
+    staff: dict[str, TestClient], web_store: Store, store_services: Services
+) -> None:
+    otto = staff["otto"]
+    first = next(r for r in violations(web_store) if r.region == "north")
+    flagged = otto.post(f"/api/v1/violations/{first.id}/flag", json={"offence": "seatbelt"})
+    assert flagged.status_code == 201, flagged.text
+    assert flagged.json()["offence"] == "seatbelt"
+    assert flagged.json()["status"] == "pending"
+    again = otto.post(f"/api/v1/violations/{first.id}/flag", json={"offence": "seatbelt"})
+    assert again.status_code == 409  # one per offence per pass
+    assert (
+        otto.post(f"/api/v1/violations/{first.id}/flag", json={"offence": "speeding"}).status_code
+        == 422
+    )
+    phone = otto.post(f"/review/{first.id}/flag", data={"offence": "phone"})
+    assert phone.status_code == 303
+    new = [r for r in violations(web_store) if r.rule == "manual"]
+    assert sorted(r.offence for r in new) == ["phone", "seatbelt"]
+    assert all(r.read_id == first.read_id for r in new)
+    south = next(r for r in violations(web_store) if r.region == "south")
+    assert (
+        otto.post(f"/api/v1/violations/{south.id}/flag", json={"offence": "phone"}).status_code
+        == 404
+    )
+    with store_services.db.read() as s:
+        flags = s.scalars(select(AuditEntry).where(AuditEntry.action == "violation.flag")).all()
+    assert len(flags) == 2

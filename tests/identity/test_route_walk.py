@@ -102,6 +102,8 @@ MATRIX: dict[str, object] = {
     "POST /api/v1/violations/{violation_id}/claim": REVIEWERS,
     "POST /review/{violation_id}/decision": REVIEWERS,
     "POST /api/v1/violations/{violation_id}/decision": REVIEWERS,
+    "POST /review/{violation_id}/flag": REVIEWERS,
+    "POST /api/v1/violations/{violation_id}/flag": REVIEWERS,
     "POST /api/v1/violations/{violation_id}/package": SEARCHERS,
     "POST /api/v1/violations/{violation_id}/driver-link": SEARCHERS,
     "GET /verify/{token}": LINK,

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
@@ -71,6 +71,9 @@ class ReviewCounts(BaseModel):
     awaiting_second: int
     confirmed: int
     rejected: int
+
+
+ManualOffence = Literal["seatbelt", "phone"]
 
 
 @dataclass(frozen=True)
@@ -323,3 +326,33 @@ class ReviewQueue:
         package = build_package(facts, files, self.store.keys.signer(), self.clock())
         self._audit(actor, "evidence.export", row, bytes=str(len(package)))
         return f"violation-{row.id}.zip", package
+
+    # -- manual flags ----------------------------------------------------------------
+
+    def flag(
+        self, actor: Principal, violation_id: int, offence: ManualOffence, note: str = ""
+    ) -> ViolationSummary:
+        """A reviewer's flag of an offence seen in the evidence (seatbelt, phone)
+        on the pass of this violation: a new violation for review, once per pass."""
+        from platekeeper.review.pipeline import read_event
+        from platekeeper.review.violations import ViolationStore
+        from platekeeper.rules.manual import manual_finding
+
+        self._require(actor, Permission.VIOLATIONS_REVIEW)
+        row = self._load(actor, violation_id)
+        reads = reads_of(self.store, row)
+        if not reads:
+            raise ConflictError("The reads of this violation are past their retention.")
+        finding = manual_finding(
+            read_event(reads[0]),
+            offence,
+            flagged_by=f"user:{actor.user_id}",
+            note=note.strip()[:500],
+            region=row.region,
+        )
+        new_id = ViolationStore(self.store, self.clock).put(finding)
+        if new_id is None:
+            raise ConflictError(f"{offence} is already raised for this pass.")
+        created = self._load(actor, new_id)
+        self._audit(actor, "violation.flag", created, offence=offence, on=str(violation_id))
+        return self._summary(created, actor)

@@ -16,7 +16,13 @@ from platekeeper.review.violations import Status
 from platekeeper.web.access import requires, services_of
 from platekeeper.web.driver_links import DriverLink
 from platekeeper.web.rendering import render
-from platekeeper.web.review import ReviewCounts, ReviewQueue, ViolationDetail, ViolationSummary
+from platekeeper.web.review import (
+    ManualOffence,
+    ReviewCounts,
+    ReviewQueue,
+    ViolationDetail,
+    ViolationSummary,
+)
 
 Reviewer = Annotated[Principal, requires(Permission.VIOLATIONS_REVIEW)]
 Exporter = Annotated[Principal, requires(Permission.EVIDENCE_EXPORT)]
@@ -33,6 +39,13 @@ class Decision(BaseModel):
 
     confirm: bool
     reason: str = Field(default="", max_length=500, description="Required to reject")
+
+
+class Flag(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    offence: ManualOffence
+    note: str = Field(default="", max_length=500)
 
 
 class Queue(BaseModel):
@@ -169,6 +182,36 @@ def build_router() -> APIRouter:
         return _queue(request).decide(
             actor, violation_id, confirm=decision.confirm, reason=decision.reason
         )
+
+    @router.post("/review/{violation_id}/flag", include_in_schema=False)
+    def flag_submit(
+        request: Request,
+        violation_id: int,
+        actor: Reviewer,
+        offence: Annotated[ManualOffence, Form()],
+    ) -> Response:
+        q = _queue(request)
+        try:
+            q.flag(actor, violation_id, offence)
+        except AccessError as exc:
+            from platekeeper.web.errors import status_of
+
+            detail = q.open(actor, violation_id)
+            return detail_page(request, actor, detail, error=str(exc), status_code=status_of(exc))
+        return RedirectResponse(f"/review/{violation_id}", status_code=303)
+
+    @router.post(
+        "/api/v1/violations/{violation_id}/flag",
+        response_model=ViolationSummary,
+        status_code=201,
+        tags=TAGS,
+        summary="Flag an offence seen in the evidence (seatbelt, phone): a new violation",
+        responses=_ERRORS,
+    )
+    def flag_api(
+        request: Request, violation_id: int, actor: Reviewer, flag: Flag
+    ) -> ViolationSummary:
+        return _queue(request).flag(actor, violation_id, flag.offence, flag.note)
 
     @router.post(
         "/api/v1/violations/{violation_id}/package",
