@@ -19,6 +19,7 @@ from platekeeper.recognition import Recognizer
 from platekeeper.review.models import Violation
 from platekeeper.review.pipeline import RulesPipeline
 from platekeeper.review.violations import ViolationStore
+from platekeeper.rules.signal_store import DatabaseSignalTimeline
 from platekeeper.sim.feed import FeedState, SimFeed, issue_keys, register_network
 from platekeeper.sim.network import Network
 from platekeeper.sim.population import Population
@@ -59,8 +60,9 @@ def test_the_simulated_network_feeds_reads_journeys_and_live_views(
 
     population = Population.generate(network, FLEET, SEED, reference=date(2026, 3, 2))
     # The serving process's rules pipeline: every stored read is checked.
+    signals = DatabaseSignalTimeline(web_store.db)  # what the signal door writes
     pipeline = RulesPipeline(
-        web_store, engine_for(network, population), ViolationStore(web_store, clock), None
+        web_store, engine_for(network, population, signals), ViolationStore(web_store, clock), None
     )
     web_store.reads.add_listener(pipeline.submit)
     state = FeedState(tmp_path / "sim" / "state.json", SEED, FLEET, date(2026, 3, 2))
@@ -86,9 +88,10 @@ def test_the_simulated_network_feeds_reads_journeys_and_live_views(
             offences = dict(
                 s.execute(select(Violation.offence, func.count()).group_by(Violation.offence)).all()
             )
-        # What the simulated road's plate reads alone can show (red light needs
-        # the stop-line track and no-plate the plate-less pass: not sent yet).
-        assert {"unregistered", "expired", "hotlist"} <= set(offences), offences
+        # Red light from the controllers' phases (signal door) and the reads'
+        # stop-line tracks; no-plate passes are not sent through the door yet.
+        assert {"unregistered", "expired", "hotlist", "red_light"} <= set(offences), offences
+        assert feed.counts.phases > 1000
         resent = feed.backfill(now - 2 * 86400, now - 600)  # the same captures again
         with web_store.db.read() as s:
             assert s.scalar(select(func.count()).select_from(Read)) == sent == resent

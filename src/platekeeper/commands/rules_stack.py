@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from platekeeper.config import Settings
     from platekeeper.review.pipeline import RulesPipeline
     from platekeeper.rules.engine import RulesEngine
+    from platekeeper.rules.signals import SignalTimeline
     from platekeeper.store.facade import Store
 
 
@@ -26,8 +27,17 @@ def store_engine(settings: Settings, store: Store) -> RulesEngine:
         CameraSite(code=c.code, region=c.region, direction=c.direction, lanes=len(c.lanes))
         for c in store.cameras.all()
     )
-    context = RuleContext(cameras=sites, recent=RecentReadsBuffer())
+    context = RuleContext(
+        cameras=sites, recent=RecentReadsBuffer(), signals=signals_of(settings, store)
+    )
     return RulesEngine.from_settings(settings.rules, context)
+
+
+def signals_of(settings: Settings, store: Store) -> SignalTimeline:
+    """The database timeline the signal door writes (``POST /api/v1/signals/phases``)."""
+    from platekeeper.rules.signal_store import DatabaseSignalTimeline
+
+    return DatabaseSignalTimeline(store.db, max_gap_s=settings.rules.signal_max_gap_s)
 
 
 @contextlib.contextmanager

@@ -33,7 +33,7 @@ def serve(
     """Serve the operator web app and its API (HTTPS by default)."""
     import uvicorn
 
-    from platekeeper.commands.rules_stack import running_rules, store_engine
+    from platekeeper.commands.rules_stack import running_rules, signals_of, store_engine
     from platekeeper.commands.webstack import (
         is_initialised,
         open_database,
@@ -64,7 +64,9 @@ def serve(
         bus = _alerts(settings, stack)
         world = SimWorld.load(settings) if simulate else None
         engine = (
-            engine_for(world.network, world.population) if world else store_engine(settings, store)
+            engine_for(world.network, world.population, signals_of(settings, store))
+            if world
+            else store_engine(settings, store)
         )
         stack.enter_context(running_rules(store, engine, bus))
     else:

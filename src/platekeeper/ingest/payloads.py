@@ -42,6 +42,24 @@ class CandidateIn(BaseModel):
     confidence: float = Field(ge=0.0, le=1.0)
 
 
+class TrackPointIn(BaseModel):
+    """Where the vehicle was relative to the stop line at an instant (red-light cameras)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    at: datetime = Field(description="Instant, with its UTC offset.")
+    offset_m: float = Field(
+        ge=-1000.0, le=1000.0, description="Metres along the travel, negative before the line."
+    )
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("the instant must carry a UTC offset")
+        return value
+
+
 def _image(value: str | None) -> bytes | None:
     if value is None:
         return None
@@ -70,6 +88,11 @@ class ReadIn(BaseModel):
     crop_jpeg: str | None = Field(default=None, description="Plate crop, base64 JPEG.")
     frame_jpeg: str | None = Field(default=None, description="Full frame, base64 JPEG.")
     clip_mp4: str | None = Field(default=None, description="Clip of the pass, base64 MP4.")
+    track: list[TrackPointIn] = Field(
+        default_factory=list,
+        max_length=64,
+        description="The vehicle's positions relative to the stop line (red-light cameras).",
+    )
 
     @field_validator("captured_at")
     @classmethod

@@ -64,6 +64,7 @@ def _new_read(camera: str, read: ReadIn) -> NewRead:
         country=read.country,
         candidates=[(c.text, c.confidence) for c in read.candidates],
         evidence=evidence,
+        track=[(p.at.timestamp(), p.offset_m) for p in read.track],
     )
 
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 from platekeeper.review.violations import ViolationStore
 from platekeeper.rules.engine import RulesEngine
-from platekeeper.rules.model import EvidenceRef, ReadEvent
+from platekeeper.rules.model import EvidenceRef, ReadEvent, TrackPoint
 from platekeeper.rules.worker import AlertSink, RulesWorker
 from platekeeper.store.facade import Store
 from platekeeper.store.records import StoredRead
@@ -43,6 +43,7 @@ def read_event(read: StoredRead) -> ReadEvent:
         country=read.country,
         candidates=read.candidates,
         direction=read.camera.direction,
+        track=tuple(TrackPoint(t, offset) for t, offset in read.track),
         evidence=tuple(EvidenceRef(ref.kind.value, str(ref.blob_id), ts) for ref in read.evidence),
     )
 

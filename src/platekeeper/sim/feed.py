@@ -52,7 +52,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PATH = "/api/v1/ingest/reads"
+SIGNALS_PATH = "/api/v1/signals/phases"
 BATCH = 100  # the door's largest batch
+PHASE_BATCH = 500
 LIVE_FLUSH_S = 1.0
 LIVE_WINDOW_S = 60.0
 
@@ -128,6 +130,7 @@ class FeedState:
 @dataclass
 class FeedCounts:
     backfilled: int = 0
+    phases: int = 0
     live_captures: int = 0
     live_read: int = 0
     live_unread: int = 0
@@ -137,6 +140,14 @@ class FeedCounts:
 
 def _key(capture: Capture) -> str:
     return f"sim:{capture.vehicle_id}:{capture.ts:.3f}"
+
+
+def _track(capture: Capture) -> list[dict[str, Any]]:
+    """The stop-line positions a junction camera measures (empty elsewhere)."""
+    return [
+        {"at": datetime.fromtimestamp(p.ts, UTC).isoformat(), "offset_m": round(p.offset_m, 2)}
+        for p in capture.stop_line
+    ]
 
 
 def _confidence(capture: Capture) -> float:
@@ -168,19 +179,19 @@ class SimFeed:
 
     # -- sending -------------------------------------------------------------
 
-    def _post(self, camera: str, reads: list[dict[str, Any]]) -> None:
+    def _post(
+        self, camera: str, reads: list[dict[str, Any]], *, path: str = PATH, field: str = "reads"
+    ) -> None:
         key = self.keys[camera]
-        body = json.dumps({"reads": reads}).encode()
-        headers = sign(key.key_id, key.secret, "POST", PATH, body)
-        headers["Content-Type"] = "application/json"
+        body = json.dumps({field: reads}).encode()
         for attempt in range(5):
+            headers = sign(key.key_id, key.secret, "POST", path, body)
+            headers["Content-Type"] = "application/json"
             try:
-                answer = self.client.post(PATH, content=body, headers=headers)
+                answer = self.client.post(path, content=body, headers=headers)
             except httpx.HTTPError as exc:
                 logger.warning("simulated camera: no answer (%s), retrying", type(exc).__name__)
                 time.sleep(0.5 * 2**attempt)
-                headers = sign(key.key_id, key.secret, "POST", PATH, body)
-                headers["Content-Type"] = "application/json"
                 continue
             if answer.is_success:
                 return
@@ -202,10 +213,31 @@ class SimFeed:
             self._post(camera, batch)
         return sent
 
+    def send_phases(self, start: float, end: float) -> int:
+        """What the junction controllers report for ``[start, end)``, each
+        through a camera key of its own bank."""
+        from platekeeper.sim.rules_setup import phase_events, signal_id
+
+        camera_of = {signal_id(b): b.camera_id for b in self.network.bank_list if b.junction}
+        pending: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        sent = 0
+        for event in phase_events(self.network, start, end):
+            camera = camera_of[event.signal]
+            pending[camera].append(event.model_dump(mode="json"))
+            if len(pending[camera]) >= PHASE_BATCH:
+                self._post(camera, pending.pop(camera), path=SIGNALS_PATH, field="events")
+            sent += 1
+        for camera, events in pending.items():
+            self._post(camera, events, path=SIGNALS_PATH, field="events")
+        self.counts.phases += sent
+        return sent
+
     # -- backfill --------------------------------------------------------------
 
     def backfill(self, start: float, end: float) -> int:
-        """Send the captures of ``[start, end)`` at once (perfect reads, no image)."""
+        """Send the captures of ``[start, end)`` at once (perfect reads, no image),
+        after the signal phases of that time."""
+        self.send_phases(start, end)
 
         def reads() -> Iterable[tuple[str, dict[str, Any]]]:
             for capture in self.sim.captures(
@@ -221,6 +253,7 @@ class SimFeed:
                         "plate": capture.plate,
                         "confidence": round(_confidence(capture), 3),
                         "country": "UZ",
+                        "track": _track(capture),
                     },
                 )
 
@@ -257,6 +290,7 @@ class SimFeed:
             "confidence": round(float(best.confidence), 3),
             "country": best.country,
             "crop_jpeg": base64.b64encode(jpeg.tobytes()).decode() if ok else None,
+            "track": _track(capture),
         }
 
     def run_live(self, stop: threading.Event) -> None:
@@ -264,6 +298,7 @@ class SimFeed:
         cursor = max(self.state.fed_until, self.clock() - LIVE_WINDOW_S)
         while not stop.is_set():
             end = cursor + LIVE_WINDOW_S
+            self.send_phases(cursor, end)  # the controllers' programme for the minute
             pending: dict[str, list[dict[str, Any]]] = defaultdict(list)
             last_flush = time.monotonic()
             for capture in self.sim.captures(

@@ -29,6 +29,7 @@ from platekeeper.sim.population import Population
 
 if TYPE_CHECKING:
     from platekeeper.rules.engine import RulesEngine
+    from platekeeper.rules.signals import SignalTimeline
 
 
 def timezone_of(network: Network) -> str:
@@ -172,9 +173,13 @@ def read_event(capture: Capture) -> ReadEvent:
     )
 
 
-def engine_for(network: Network, population: Population) -> RulesEngine:
+def engine_for(
+    network: Network, population: Population, signals: SignalTimeline | None = None
+) -> RulesEngine:
     """The rules engine of the simulated road: the network's checks over its
-    registry, hotlist and camera sites (the demo's ``serve --simulate``)."""
+    registry, hotlist and camera sites (the demo's ``serve --simulate``);
+    ``signals`` is where the controllers' phases are (the database's, when
+    they come through the door)."""
     from platekeeper.rules.engine import RulesEngine
     from platekeeper.rules.recent import RecentReadsBuffer
     from platekeeper.rules.settings import RulesSettings
@@ -183,7 +188,7 @@ def engine_for(network: Network, population: Population) -> RulesEngine:
     context = RuleContext(
         cameras=camera_sites(network),
         registry=registry(population),
-        signals=MemorySignalTimeline(),
+        signals=signals or MemorySignalTimeline(),
         recent=RecentReadsBuffer(),
     )
     for entry in hotlist_entries(population):

@@ -2,8 +2,9 @@
 
 One ciphertext per read (each costs 29 bytes of version, nonce and tag, so
 one is cheaper than three), holding a compact text form:
-``PLATE|CAND:CONF,CAND:CONF|LAT,LON``. Plates and candidates are canonical
-(``[0-9A-Z]``), so the separators cannot occur inside a field.
+``PLATE|CAND:CONF,CAND:CONF|LAT,LON`` and, for a read with a stop-line
+track (red-light cameras), ``|TS:OFFSET,TS:OFFSET``. Plates and candidates
+are canonical (``[0-9A-Z]``), so the separators cannot occur inside a field.
 """
 
 from __future__ import annotations
@@ -19,19 +20,34 @@ class ReadPayload:
     plate: str
     candidates: tuple[tuple[str, float], ...]
     gps: tuple[float, float] | None
+    track: tuple[tuple[float, float], ...] = ()
 
 
 def encode(
-    plate: str, candidates: Sequence[tuple[str, float]], gps: tuple[float, float] | None
+    plate: str,
+    candidates: Sequence[tuple[str, float]],
+    gps: tuple[float, float] | None,
+    track: Sequence[tuple[float, float]] = (),
 ) -> bytes:
     alternatives = ",".join(f"{text}:{round(conf, 4)}" for text, conf in candidates)
     position = f"{round(gps[0], 7)},{round(gps[1], 7)}" if gps is not None else ""
-    return f"{plate}|{alternatives}|{position}".encode("ascii")
+    text = f"{plate}|{alternatives}|{position}"
+    if track:
+        text += "|" + ",".join(f"{ts:.3f}:{offset:.2f}" for ts, offset in track)
+    return text.encode("ascii")
 
 
 def decode(data: bytes) -> ReadPayload:
     try:
-        plate, alternatives, position = data.decode("ascii").split("|")
+        fields = data.decode("ascii").split("|")
+        plate, alternatives, position = fields[:3]
+        track = []
+        if len(fields) == 4:
+            for item in fields[3].split(","):
+                ts, offset = item.split(":")
+                track.append((float(ts), float(offset)))
+        elif len(fields) != 3:
+            raise ValueError("wrong number of fields")
         candidates = []
         if alternatives:
             for item in alternatives.split(","):
@@ -43,7 +59,7 @@ def decode(data: bytes) -> ReadPayload:
             gps = (float(lat), float(lon))
     except ValueError:
         raise DecryptionFailed("a read's payload is malformed") from None
-    return ReadPayload(plate, tuple(candidates), gps)
+    return ReadPayload(plate, tuple(candidates), gps, tuple(track))
 
 
 def plate_of(data: bytes) -> str:

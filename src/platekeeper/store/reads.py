@@ -147,6 +147,7 @@ class ReadStore:
         if self._too_old(at, now):
             raise InvalidRead("the capture time is older than the retention period", index)
         plate, candidates = self._check_text(read, index)
+        _check_track(read, index)
         prepared = self._check_evidence(read, index)
         return _Checked(read, camera, plate, candidates, prepared)
 
@@ -236,7 +237,7 @@ class ReadStore:
             agency = item.camera.agency
             data_key = self.keys.data_key(DataClass.READS, agency, at)
             exact, fuzzy = self.keys.index_key(DataClass.READS, at).indexer.both(item.plate)
-            body = payload.encode(item.plate, item.candidates, item.read.gps)
+            body = payload.encode(item.plate, item.candidates, item.read.gps, item.read.track)
             sealed = data_key.cipher.seal(body, record_aad(READ_TABLE, read_id))
             db_at = to_db(at)
             read_rows.append(
@@ -391,6 +392,7 @@ class ReadStore:
                     gps=body.gps,
                     hit=row.hit,
                     evidence=tuple(evidence.get(row.id, ())),
+                    track=body.track,
                 )
             )
         return out
@@ -446,6 +448,35 @@ _EVIDENCE_REFS = (
     .join(EvidenceBlob, EvidenceBlob.id == ReadEvidence.blob_id)
     .where(ReadEvidence.read_id.in_(bindparam("ids", expanding=True)))
 )
+
+
+MAX_TRACK_POINTS = 64
+TRACK_SPAN_S = 30.0
+MAX_OFFSET_M = 1000.0
+
+
+def _check_track(read: NewRead, index: int | None) -> None:
+    track = read.track
+    if not track:
+        return
+    if len(track) > MAX_TRACK_POINTS:
+        raise InvalidRead(f"a track has at most {MAX_TRACK_POINTS} points", index)
+    at = read.captured_at.timestamp()
+    for point in track:
+        try:
+            ts, offset = float(point[0]), float(point[1])
+        except (TypeError, ValueError, IndexError):
+            raise InvalidRead("a track point is (time, offset)", index) from None
+        if not (math.isfinite(ts) and math.isfinite(offset)):
+            raise InvalidRead("a track point must be finite", index)
+        if abs(ts - at) > TRACK_SPAN_S:
+            raise InvalidRead(
+                f"a track point is more than {TRACK_SPAN_S:g} s from the capture", index
+            )
+        if abs(offset) > MAX_OFFSET_M:
+            raise InvalidRead(
+                f"a track offset is more than {MAX_OFFSET_M:g} m from the line", index
+            )
 
 
 def _insert_sql(table: str, columns: Sequence[str], mark: str) -> str:

@@ -30,6 +30,9 @@ class NewRead:
     candidates: Sequence[tuple[str, float]] = field(default=(), repr=False)
     gps: tuple[float, float] | None = field(default=None, repr=False)
     evidence: Sequence[NewEvidence] = ()
+    # Where the vehicle was relative to the stop line: (UTC seconds, metres,
+    # negative before the line) — what a red-light camera measures.
+    track: Sequence[tuple[float, float]] = ()
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class StoredRead:
     gps: tuple[float, float] | None = field(repr=False)
     hit: bool
     evidence: tuple[EvidenceRef, ...]
+    track: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     from platekeeper.recognition import PlateRead, Recognizer
+    from platekeeper.rules.signal_door import SignalDoor
     from platekeeper.store.facade import Store
     from platekeeper.web.driver_links import DriverLinks
     from platekeeper.web.investigation import Investigation
@@ -64,6 +65,7 @@ class Services:
     approvals: SearchApprovals | None = None
     review: ReviewQueue | None = None
     driver_links: DriverLinks | None = None
+    signals: SignalDoor | None = None
 
 
 def build_services(
@@ -96,7 +98,17 @@ def build_services(
         key_id(k): k for k in (signer.public_key, *former_public_keys)
     }
     box = SecretBox(sealing_key)
-    investigation = live = approvals = review = driver_links = None
+    investigation = live = approvals = review = driver_links = signals = None
+    if store is not None and ingest is not None:
+        from platekeeper.rules.signal_door import SignalDoor
+        from platekeeper.rules.signal_store import DatabaseSignalTimeline
+
+        signals = SignalDoor(
+            DatabaseSignalTimeline(store.db, max_gap_s=settings.rules.signal_max_gap_s),
+            store.cameras,
+            clock,
+            max_skew_s=settings.store.max_clock_skew_seconds,
+        )
     if store is not None:
         from platekeeper.web.driver_links import DriverLinks
         from platekeeper.web.investigation import Investigation
@@ -167,6 +179,7 @@ def build_services(
         approvals=approvals,
         review=review,
         driver_links=driver_links,
+        signals=signals,
     )
 
 

@@ -23,6 +23,7 @@ from platekeeper.ingest.payloads import (
     ReadBatch,
     describe,
 )
+from platekeeper.rules.signal_door import PhaseBatch, PhasesResult, SignalRefused
 from platekeeper.store.errors import InvalidRead
 from platekeeper.web.access import SignedRequest, camera_signed, services_of
 
@@ -67,5 +68,24 @@ def build_router() -> APIRouter:
         except ValidationError as exc:
             raise HTTPException(status_code=422, detail=describe(exc)) from None
         return await run_in_threadpool(gateway.queue_frames, signed.camera, batch)
+
+    @router.post(
+        "/api/v1/signals/phases",
+        response_model=PhasesResult,
+        tags=TAGS,
+        summary="Signal phases from a junction controller (signed by a camera of its bank)",
+    )
+    async def signal_phases(request: Request, signed: Camera) -> PhasesResult:
+        door = services_of(request).signals
+        if door is None:
+            raise HTTPException(status_code=404, detail="this server takes no signal phases")
+        try:
+            batch = PhaseBatch.model_validate_json(signed.body)
+        except ValidationError as exc:
+            raise HTTPException(status_code=422, detail=describe(exc)) from None
+        try:
+            return await run_in_threadpool(door.record, signed.camera.camera_code, batch)
+        except SignalRefused as exc:
+            raise HTTPException(status_code=exc.status, detail=str(exc)) from None
 
     return router
