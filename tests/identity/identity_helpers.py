@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pyotp
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -134,3 +137,41 @@ def sign_in(client: TestClient, account: Account, clock: Clock) -> TestClient:
     # The step is now used; the next sign-in of anyone happens one step later.
     clock.advance(seconds=30)
     return client
+
+
+@contextlib.contextmanager
+def https_server(app: FastAPI, tls_dir: Path) -> Iterator[tuple[str, Path]]:
+    """The app under uvicorn over HTTPS (self-signed) on a free loopback port,
+    in a thread of the test process: (base URL, certificate to trust)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from platekeeper.web.tls import ensure_tls_certificate
+
+    tls = ensure_tls_certificate(tls_dir)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ssl_certfile=str(tls.certificate),
+        ssl_keyfile=str(tls.private_key),
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    try:
+        yield f"https://127.0.0.1:{port}", tls.certificate
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

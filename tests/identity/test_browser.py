@@ -8,8 +8,6 @@ Screenshots go to test-artifacts/browser/.
 from __future__ import annotations
 
 import os
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,10 +15,9 @@ from typing import Annotated, Any
 
 import pyotp
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
-from identity_helpers import PASSWORD, Clock, add_user
+from identity_helpers import PASSWORD, Clock, add_user, https_server
 from investigation_helpers import TRACKED, Sightings, add_live_read
 
 from platekeeper.auth.bootstrap import create_first_admin
@@ -30,7 +27,6 @@ from platekeeper.config import Settings
 from platekeeper.web.access import signed_in
 from platekeeper.web.app import create_app
 from platekeeper.web.services import Services
-from platekeeper.web.tls import ensure_tls_certificate
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
@@ -81,28 +77,8 @@ def server(settings: Settings, services: Services) -> Iterator[str]:
     require_chromium()
     app = create_app(settings, services, background_checkpoints=False)
     add_map_demo(app)
-    tls = ensure_tls_certificate(settings.data_dir)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        ssl_certfile=str(tls.certificate),
-        ssl_keyfile=str(tls.private_key),
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    yield f"https://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with https_server(app, settings.data_dir) as (url, _certificate):
+        yield url
 
 
 @pytest.fixture

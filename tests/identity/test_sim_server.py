@@ -3,16 +3,12 @@ with `camera provision-network`, feeding a real HTTPS server from outside."""
 
 from __future__ import annotations
 
-import socket
 import stat
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from identity_helpers import Clock, make_services
+from identity_helpers import Clock, https_server, make_services
 from investigation_helpers import open_web_store
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -25,7 +21,6 @@ from platekeeper.store.engine import Database
 from platekeeper.store.facade import Store
 from platekeeper.store.models import Read
 from platekeeper.web.app import create_app
-from platekeeper.web.tls import ensure_tls_certificate
 
 
 @pytest.fixture
@@ -52,28 +47,8 @@ def server(
         settings, db, clock, store=web_store, ingest=gateway(settings, web_store, None)
     )
     application = create_app(settings, services, background_checkpoints=False)
-    tls = ensure_tls_certificate(tmp_path / "server")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(
-        application,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        ssl_certfile=str(tls.certificate),
-        ssl_keyfile=str(tls.private_key),
-    )
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert running.started
-    yield f"https://127.0.0.1:{port}", tls.certificate
-    running.should_exit = True
-    thread.join(timeout=10)
+    with https_server(application, tmp_path / "server") as running:
+        yield running
 
 
 def reads(store: Store) -> int:

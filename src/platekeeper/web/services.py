@@ -106,7 +106,7 @@ def build_services(
         signals = SignalDoor(
             DatabaseSignalTimeline(store.db, max_gap_s=settings.rules.signal_max_gap_s),
             store.cameras,
-            clock,
+            store.clock,  # the store's time, as for the reads it checks
             max_skew_s=settings.store.max_clock_skew_seconds,
         )
     if store is not None:
