@@ -81,7 +81,11 @@ class ReadIn(BaseModel):
         description="Unique per read of this camera; a repeated key is stored once.",
     )
     captured_at: datetime = Field(description="Capture time with its UTC offset.")
-    plate: str = Field(min_length=1, max_length=16, description="Plate as read.")
+    plate: str | None = Field(
+        min_length=1,
+        max_length=16,
+        description="Plate as read; null for a vehicle that passed with no readable plate.",
+    )
     confidence: float = Field(ge=0.0, le=1.0)
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     candidates: list[CandidateIn] = Field(default_factory=list, max_length=10)

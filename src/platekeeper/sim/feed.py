@@ -38,6 +38,7 @@ import httpx
 import numpy as np
 
 from platekeeper.ingest.signing import sign
+from platekeeper.recognition.text import normalise_plate
 from platekeeper.sim.network import Network
 from platekeeper.sim.population import Population
 from platekeeper.sim.simulator import TripSimulator
@@ -133,7 +134,9 @@ class FeedCounts:
     phases: int = 0
     live_captures: int = 0
     live_read: int = 0
+    live_right: int = 0
     live_unread: int = 0
+    live_no_plate: int = 0
     refused: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -243,16 +246,14 @@ class SimFeed:
             for capture in self.sim.captures(
                 datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
             ):
-                if capture.plate is None:
-                    continue
                 yield (
                     capture.camera_id,
                     {
                         "idempotency_key": _key(capture),
                         "captured_at": capture.captured_at.isoformat(),
-                        "plate": capture.plate,
-                        "confidence": round(_confidence(capture), 3),
-                        "country": "UZ",
+                        "plate": capture.plate,  # None: the vehicle has no plate
+                        "confidence": round(_confidence(capture), 3) if capture.plate else 0.0,
+                        "country": "UZ" if capture.plate else None,
                         "track": _track(capture),
                     },
                 )
@@ -266,30 +267,45 @@ class SimFeed:
     # -- live ----------------------------------------------------------------
 
     def live_read(self, capture: Capture) -> dict[str, Any] | None:
-        """Render the capture's plate crop and read it; None when unreadable."""
+        """Render the capture's plate crop and read it. A vehicle whose plate
+        is missing or could not be read is sent as a pass with no plate, with
+        the crop when there is one, as a camera that saw the vehicle would."""
         from platekeeper.sim.render.crop import render_plate_crop
 
         self.counts.live_captures += 1
-        if capture.plate is None or self.recognizer is None:
+        if self.recognizer is None:
             return None
+        no_plate: dict[str, Any] = {
+            "idempotency_key": _key(capture),
+            "captured_at": capture.captured_at.isoformat(),
+            "plate": None,
+            "confidence": 0.0,
+            "track": _track(capture),
+        }
+        if capture.plate is None:
+            self.counts.live_no_plate += 1
+            return no_plate
         vehicle = self.population[capture.vehicle_id]
         fmt = vehicle.plate_format.value.replace("-", "_")
         crop = render_plate_crop(self._rng, text=capture.plate, fmt=fmt)
         image = np.ascontiguousarray(crop.image)
         plates = self.recognizer.read(image, countries=["UZ"])
+        ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
+        crop_b64 = base64.b64encode(jpeg.tobytes()).decode() if ok else None
         if not plates:
             self.counts.live_unread += 1
-            return None
+            return {**no_plate, "crop_jpeg": crop_b64}
         best = max(plates, key=lambda p: p.confidence)
-        ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
         self.counts.live_read += 1
+        if normalise_plate(best.text) == normalise_plate(capture.plate):
+            self.counts.live_right += 1
         return {
             "idempotency_key": _key(capture),
             "captured_at": capture.captured_at.isoformat(),
             "plate": best.text,
             "confidence": round(float(best.confidence), 3),
             "country": best.country,
-            "crop_jpeg": base64.b64encode(jpeg.tobytes()).decode() if ok else None,
+            "crop_jpeg": crop_b64,
             "track": _track(capture),
         }
 

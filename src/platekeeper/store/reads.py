@@ -44,7 +44,7 @@ from platekeeper.store.keys import KeyService
 from platekeeper.store.models import EvidenceBlob, Read, ReadEvidence
 from platekeeper.store.partitions import PartitionManager
 from platekeeper.store.plates import canonical_plate
-from platekeeper.store.records import CameraInfo, EvidenceRef, NewRead, StoredRead
+from platekeeper.store.records import NO_PLATE, CameraInfo, EvidenceRef, NewRead, StoredRead
 from platekeeper.store.settings import StoreSettings
 from platekeeper.store.types import (
     EVIDENCE_CLASS,
@@ -165,8 +165,13 @@ class ReadStore:
     def _check_text(
         self, read: NewRead, index: int | None
     ) -> tuple[str, tuple[tuple[str, float], ...]]:
+        if read.plate is None:
+            if read.candidates:
+                raise InvalidRead("a pass with no plate has no candidate plates", index)
+            plate = NO_PLATE
         try:
-            plate = canonical_plate(read.plate)
+            if read.plate is not None:
+                plate = canonical_plate(read.plate)
             if len(read.candidates) > MAX_CANDIDATES:
                 raise InvalidInput(f"more than {MAX_CANDIDATES} candidates")
             candidates = tuple(
@@ -350,6 +355,25 @@ class ReadStore:
             select(*READ_COLUMNS)
             .where(Read.camera_id.in_(list(camera_ids)), Read.captured_at >= since)
             .order_by(Read.captured_at.desc(), Read.id.desc())
+            .limit(limit)
+        )
+        with self.db.read() as session:
+            rows = session.execute(statement).all()
+        return self.decrypt_rows(rows)
+
+    def around(
+        self, camera_id: int, at: datetime, seconds: float, limit: int = 20
+    ) -> list[StoredRead]:
+        """The reads of one camera captured within ``seconds`` of ``at``,
+        oldest first: the other vehicles in a violation's frame."""
+        statement = (
+            select(*READ_COLUMNS)
+            .where(
+                Read.camera_id == camera_id,
+                Read.captured_at >= at - timedelta(seconds=seconds),
+                Read.captured_at <= at + timedelta(seconds=seconds),
+            )
+            .order_by(Read.captured_at, Read.id)
             .limit(limit)
         )
         with self.db.read() as session:

@@ -18,13 +18,19 @@ class NewEvidence:
     data: bytes = field(repr=False)
 
 
+NO_PLATE = ""
+"""The stored plate of a pass with no readable plate. No search can ask for
+it: plate searches need at least one character, wildcards two."""
+
+
 @dataclass(frozen=True)
 class NewRead:
     """A read to store. ``camera`` is the camera's code."""
 
     camera: str
     captured_at: datetime
-    plate: str = field(repr=False)
+    # None: a vehicle passed and no plate could be read (stored as NO_PLATE).
+    plate: str | None = field(repr=False)
     confidence: float
     country: str | None = None
     candidates: Sequence[tuple[str, float]] = field(default=(), repr=False)
@@ -84,7 +90,7 @@ class StoredRead:
     id: int
     captured_at: datetime
     camera: CameraInfo
-    plate: str = field(repr=False)
+    plate: str = field(repr=False)  # NO_PLATE ("") for a pass with no readable plate
     confidence: float
     country: str | None
     candidates: tuple[tuple[str, float], ...] = field(repr=False)

@@ -26,6 +26,11 @@ from platekeeper.review.models import Violation
 from platekeeper.review.violations import OPEN, Status, plate_of, reads_of
 from platekeeper.store.engine import Database
 from platekeeper.store.facade import Store
+from platekeeper.store.records import StoredRead
+
+NEARBY_SECONDS = 1.5
+"""Reads of the same camera this close to a violation's read count as the
+other vehicles in its frame."""
 
 
 class ReadSummary(BaseModel):
@@ -37,6 +42,7 @@ class ReadSummary(BaseModel):
     confidence: float
     crop_url: str | None
     frame_url: str | None
+    clip_url: str | None = None
 
 
 class ViolationSummary(BaseModel):
@@ -58,6 +64,11 @@ class ViolationDetail(ViolationSummary):
     rule: str
     details: dict[str, Any]
     reads: list[ReadSummary] = Field(description="The read that completes it first, then others")
+    nearby: list[ReadSummary] = Field(
+        default_factory=list,
+        description="The other vehicles in the frame: reads of the same camera within "
+        "NEARBY_SECONDS of the first read",
+    )
     first_decision: str | None
     first_reason: str
     first_reviewer: int | None
@@ -237,25 +248,37 @@ class ReviewQueue:
             claimed_by_you=row.claimed_by_id == actor.user_id,
         )
 
+    def _read_summary(self, read: StoredRead, actor: Principal) -> ReadSummary:
+        urls: dict[str, str] = {}
+        for ref in read.evidence:
+            urls.setdefault(ref.kind.value, self.evidence_url(actor, read.id, ref.blob_id))
+        return ReadSummary(
+            id=read.id,
+            captured_at=read.captured_at,
+            camera=read.camera.code,
+            camera_name=read.camera.name,
+            plate=read.plate,
+            confidence=round(read.confidence, 3),
+            crop_url=urls.get("crop"),
+            frame_url=urls.get("frame"),
+            clip_url=urls.get("clip"),
+        )
+
     def _detail(self, row: Violation, actor: Principal) -> ViolationDetail:
         plate, country = plate_of(self.store, row)
-        reads = []
-        for read in reads_of(self.store, row):
-            urls: dict[str, str] = {}
-            for ref in read.evidence:
-                urls.setdefault(ref.kind.value, self.evidence_url(actor, read.id, ref.blob_id))
-            reads.append(
-                ReadSummary(
-                    id=read.id,
-                    captured_at=read.captured_at,
-                    camera=read.camera.code,
-                    camera_name=read.camera.name,
-                    plate=read.plate,
-                    confidence=round(read.confidence, 3),
-                    crop_url=urls.get("crop"),
-                    frame_url=urls.get("frame"),
+        own = reads_of(self.store, row)
+        reads = [self._read_summary(read, actor) for read in own]
+        nearby: list[ReadSummary] = []
+        if own:
+            first = own[0]
+            ids = {read.id for read in own}
+            nearby = [
+                self._read_summary(read, actor)
+                for read in self.store.reads.around(
+                    first.camera.id, first.captured_at, NEARBY_SECONDS
                 )
-            )
+                if read.id not in ids
+            ]
         summary = self._summary(row, actor)
         return ViolationDetail(
             **summary.model_dump(),
@@ -264,6 +287,7 @@ class ReviewQueue:
             rule=row.rule,
             details=json.loads(row.details),
             reads=reads,
+            nearby=nearby,
             first_decision=row.first_decision,
             first_reason=row.first_reason,
             first_reviewer=row.first_reviewer_id,

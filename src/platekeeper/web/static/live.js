@@ -21,7 +21,7 @@
     tr.dataset.read = String(read.id);
     if (read.hit) { tr.className = "hit"; }
     cell(tr, when(read.captured_at));
-    cell(tr, read.plate, "plate");
+    cell(tr, read.plate || "no plate", "plate");
     var crop = cell(tr, "");
     if (read.crop_url && read.crop_url.indexOf("/api/v1/evidence/") === 0) {
       var img = document.createElement("img");
