@@ -211,8 +211,9 @@ def _feed_server(  # noqa: PLR0917 (the command's options)
             timer.cancel()
     counts = feed.counts
     typer.echo(
-        f"live: {counts.live_captures} captures, {counts.live_read} read and sent, "
-        f"{counts.live_unread} unreadable; {counts.refused} refused by the server"
+        f"live: {counts.live_captures} captures, {counts.live_read} read "
+        f"({counts.live_right} right), {counts.live_unread} unreadable, "
+        f"{counts.live_no_plate} with no plate; {counts.refused} refused by the server"
     )
     if counts.refused:
         for error in counts.errors[:3]:

@@ -11,7 +11,9 @@ own; the feed signs its batches with that key and posts them over HTTPS to
 - **live**: captures in real time; each plate crop is rendered (lighting,
   blur, perspective) and read by the recognition engine, and the read — the
   engine's text, its confidence, the crop — is what is sent. A capture the
-  engine cannot read sends nothing, as at a real camera.
+  engine cannot read, or of a vehicle with no readable plate, is sent as a
+  pass with no plate (the no-plate rule's input), as a real camera would.
+  With recognition off, each capture is sent as a perfect reader reads it.
 
 Progress is kept in ``sim/state.json`` in the data directory, so a restart
 backfills only what it missed; idempotency keys make a repeat harmless.
@@ -235,6 +237,17 @@ class SimFeed:
         self.counts.phases += sent
         return sent
 
+    def perfect_read(self, capture: Capture) -> dict[str, Any]:
+        """The read a perfect reader makes of ``capture`` (no image)."""
+        return {
+            "idempotency_key": _key(capture),
+            "captured_at": capture.captured_at.isoformat(),
+            "plate": capture.plate,  # None: the vehicle has no readable plate
+            "confidence": round(_confidence(capture), 3) if capture.plate else 0.0,
+            "country": "UZ" if capture.plate else None,
+            "track": _track(capture),
+        }
+
     # -- backfill --------------------------------------------------------------
 
     def backfill(self, start: float, end: float) -> int:
@@ -246,17 +259,7 @@ class SimFeed:
             for capture in self.sim.captures(
                 datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
             ):
-                yield (
-                    capture.camera_id,
-                    {
-                        "idempotency_key": _key(capture),
-                        "captured_at": capture.captured_at.isoformat(),
-                        "plate": capture.plate,  # None: the vehicle has no plate
-                        "confidence": round(_confidence(capture), 3) if capture.plate else 0.0,
-                        "country": "UZ" if capture.plate else None,
-                        "track": _track(capture),
-                    },
-                )
+                yield capture.camera_id, self.perfect_read(capture)
 
         sent = self._send_grouped(reads())
         self.counts.backfilled += sent
@@ -266,15 +269,21 @@ class SimFeed:
 
     # -- live ----------------------------------------------------------------
 
-    def live_read(self, capture: Capture) -> dict[str, Any] | None:
+    def live_read(self, capture: Capture) -> dict[str, Any]:
         """Render the capture's plate crop and read it. A vehicle whose plate
         is missing or could not be read is sent as a pass with no plate, with
-        the crop when there is one, as a camera that saw the vehicle would."""
+        the crop when there is one, as a camera that saw the vehicle would.
+        Without a recognizer, the read of a perfect reader."""
         from platekeeper.sim.render.crop import render_plate_crop
 
         self.counts.live_captures += 1
         if self.recognizer is None:
-            return None
+            if capture.plate is None:
+                self.counts.live_no_plate += 1
+            else:
+                self.counts.live_read += 1
+                self.counts.live_right += 1
+            return self.perfect_read(capture)
         no_plate: dict[str, Any] = {
             "idempotency_key": _key(capture),
             "captured_at": capture.captured_at.isoformat(),
@@ -323,9 +332,7 @@ class SimFeed:
                 while capture.ts > self.clock():
                     if stop.wait(min(0.25, capture.ts - self.clock())):
                         return
-                read = self.live_read(capture)
-                if read is not None:
-                    pending[capture.camera_id].append(read)
+                pending[capture.camera_id].append(self.live_read(capture))
                 if time.monotonic() - last_flush >= LIVE_FLUSH_S:
                     for camera, batch in pending.items():
                         self._post(camera, batch)
