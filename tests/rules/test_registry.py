@@ -20,7 +20,6 @@ from platekeeper.rules import (
 from platekeeper.rules.registry_import import (
     ImportReport,
     RegistryImportError,
-    StoreRegistrySink,
     import_registry_csv,
     read_registry_csv,
 )
@@ -167,38 +166,3 @@ def test_the_simulated_registry_export_imports_cleanly(tmp_path: Path) -> None:
         assert record is not None
         assert record.status.value == v.status.value
         assert len(record.restrictions) == len(v.restrictions)
-
-
-class FakeStoreRegistry:
-    """Stands in for the store's registry repository (branch not merged yet):
-    records the calls the adapter makes, in the repository's signature."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[Any, ...]] = []
-
-    def upsert(
-        self,
-        plate: str,
-        status: Any,
-        *,
-        country: str = "",
-        vehicle_class: str | None = None,
-        restrictions: Any = None,
-    ) -> object:
-        self.calls.append((plate, status, country, vehicle_class, restrictions))
-        return None
-
-
-def test_the_store_adapter_writes_the_stores_fields(tmp_path: Path) -> None:
-    path = tmp_path / "registry.csv"
-    path.write_text(CSV, encoding="utf-8")
-    store = FakeStoreRegistry()
-    import_registry_csv(path, StoreRegistrySink(store))
-    assert store.calls[0] == (
-        "01A123BC",
-        "registered",
-        "UZ",
-        "car",
-        {"registered_until": "2027-01-01"},
-    )
-    assert store.calls[2][4]["restrictions"][0]["zones"] == ["tashkent"]

@@ -1,5 +1,7 @@
 """The rules pipeline of a serving process: every stored read is checked,
-findings become violations for review, alerts go to the alert bus."""
+findings become violations for review, alerts go to the alert bus. The
+engine consults the store's registry, hotlists and cameras
+(``rules.store_context``)."""
 
 from __future__ import annotations
 
@@ -13,24 +15,27 @@ if TYPE_CHECKING:
     from platekeeper.config import Settings
     from platekeeper.review.pipeline import RulesPipeline
     from platekeeper.rules.engine import RulesEngine
+    from platekeeper.rules.settings import RulesSettings
     from platekeeper.rules.signals import SignalTimeline
     from platekeeper.store.facade import Store
 
 
 def store_engine(settings: Settings, store: Store) -> RulesEngine:
-    """The configured checks (``rules.checks``) over the store's cameras."""
-    from platekeeper.rules.context import CameraDirectory, CameraSite, RuleContext
+    """The configured checks (``rules.checks``) over the store's cameras,
+    registry and hotlists (the hotlists arrive with the pipeline's first sync)."""
+    from platekeeper.rules.context import RuleContext
     from platekeeper.rules.engine import RulesEngine
     from platekeeper.rules.recent import RecentReadsBuffer
+    from platekeeper.rules.store_context import StoreRegistry, camera_sites
 
-    sites = CameraDirectory(
-        CameraSite(code=c.code, region=c.region, direction=c.direction, lanes=len(c.lanes))
-        for c in store.cameras.all()
-    )
+    rules = settings.rules
     context = RuleContext(
-        cameras=sites, recent=RecentReadsBuffer(), signals=signals_of(settings, store)
+        cameras=camera_sites(store.cameras, rules),
+        registry=StoreRegistry(store.registry, ttl_s=rules.registry_cache_s),
+        recent=RecentReadsBuffer(rules.recent_window_s, rules.recent_max_reads),
+        signals=signals_of(settings, store),
     )
-    return RulesEngine.from_settings(settings.rules, context)
+    return RulesEngine.from_settings(rules, context)
 
 
 def signals_of(settings: Settings, store: Store) -> SignalTimeline:
@@ -42,12 +47,29 @@ def signals_of(settings: Settings, store: Store) -> SignalTimeline:
 
 @contextlib.contextmanager
 def running_rules(
-    store: Store, engine: RulesEngine, bus: AlertBus | None
+    store: Store,
+    engine: RulesEngine,
+    bus: AlertBus | None,
+    rules: RulesSettings | None = None,
+    *,
+    sync_cameras: bool = True,
 ) -> Iterator[RulesPipeline]:
+    """The pipeline in a thread of its own; with ``rules``, it keeps the
+    engine's hotlists (and, with ``sync_cameras``, its camera sites) in step
+    with the store."""
     from platekeeper.review.pipeline import RulesPipeline
     from platekeeper.review.violations import ViolationStore
+    from platekeeper.rules.store_context import StoreContextSync
 
-    pipeline = RulesPipeline(store, engine, ViolationStore(store, store.clock), bus)
+    sync = None if rules is None else StoreContextSync(store, rules, cameras=sync_cameras)
+    pipeline = RulesPipeline(
+        store,
+        engine,
+        ViolationStore(store, store.clock),
+        bus,
+        context_sync=sync,
+        sync_s=rules.hotlist_sync_s if rules is not None else 5.0,
+    )
     store.reads.add_listener(pipeline.submit)
     stop = threading.Event()
     thread = threading.Thread(target=pipeline.run, args=(stop,), daemon=True, name="rules")

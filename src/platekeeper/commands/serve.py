@@ -68,7 +68,10 @@ def serve(
             if world
             else store_engine(settings, store)
         )
-        stack.enter_context(running_rules(store, engine, bus))
+        # The simulated road keeps its own camera sites (zones by city).
+        stack.enter_context(
+            running_rules(store, engine, bus, settings.rules, sync_cameras=world is None)
+        )
     else:
         typer.echo("no master key yet (run `platekeeper init`): camera ingest is not served")
     services = open_services(settings, db, ingest=door, store=store, alerts=bus)

@@ -12,7 +12,7 @@ and :func:`restrictions_to_json` writes the mapping the store keeps.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -109,6 +109,23 @@ class RegistryRecord:
     colour: str = ""
 
 
+def pick_record(records: Sequence[RegistryRecord], country: str | None) -> RegistryRecord | None:
+    """The one of a plate's records (one per country) that a read of
+    ``country`` means: that country's, else one without a country; with no
+    country known, the first."""
+    if not records:
+        return None
+    if country is None:
+        return records[0]
+    fallback = None
+    for record in records:
+        if record.country == country:
+            return record
+        if not record.country:
+            fallback = record
+    return fallback
+
+
 class MemoryRegistry:
     """The registry in a dict: plate → records (one per country)."""
 
@@ -139,18 +156,7 @@ class MemoryRegistry:
     def lookup(self, plate: str, country: str | None = None) -> RegistryRecord | None:
         """The record for ``plate``: of ``country`` when given (falling back to
         an entry without a country), else the only or first one."""
-        found = self._by_plate.get(plate)
-        if not found:
-            return None
-        if country is None:
-            return found[0]
-        fallback = None
-        for record in found:
-            if record.country == country:
-                return record
-            if not record.country:
-                fallback = record
-        return fallback
+        return pick_record(self._by_plate.get(plate, ()), country)
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._by_plate.values())

@@ -8,7 +8,7 @@ hotlist holds few of them. Entries may expire.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,6 +27,7 @@ from platekeeper.store.types import DataClass, utc_now
 
 TABLE = "hotlist_entries"
 MAX_NOTE_CHARS = 2000
+_CHUNK = 500  # ids per IN (...) query, well under every database's parameter limit
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,11 @@ class HotlistRepository:
         with self.db.read() as session:
             return [_info(row) for row in session.scalars(select(Hotlist).order_by(Hotlist.id))]
 
+    def by_name(self, name: str) -> HotlistInfo | None:
+        with self.db.read() as session:
+            row = session.scalars(select(Hotlist).where(Hotlist.name == name.strip())).first()
+            return _info(row) if row is not None else None
+
     def add_entry(
         self, hotlist_id: int, pattern: str, *, note: str = "", expires_at: datetime | None = None
     ) -> HotlistEntryRecord:
@@ -134,6 +140,36 @@ class HotlistRepository:
                 .order_by(HotlistEntry.id)
             ).all()
         return [self._record(row) for row in rows]
+
+    def live_entry_ids(self, at: datetime | None = None) -> set[int]:
+        """Ids of the unexpired entries of active hotlists: cheap (nothing is
+        decrypted), so that a rules worker can poll it for changes."""
+        at = at or self.clock()
+        with self.db.read() as session:
+            ids = session.scalars(
+                select(HotlistEntry.id)
+                .join(Hotlist, Hotlist.id == HotlistEntry.hotlist_id)
+                .where(
+                    Hotlist.active.is_(True),
+                    or_(HotlistEntry.expires_at.is_(None), HotlistEntry.expires_at > at),
+                )
+            ).all()
+        return set(ids)
+
+    def entries_by_id(self, ids: Iterable[int]) -> list[tuple[HotlistInfo, HotlistEntryRecord]]:
+        """These entries (those that exist) with their hotlist, in id order."""
+        wanted = sorted(set(ids))
+        out: list[tuple[HotlistInfo, HotlistEntryRecord]] = []
+        for start in range(0, len(wanted), _CHUNK):
+            with self.db.read() as session:
+                rows = session.execute(
+                    select(HotlistEntry, Hotlist)
+                    .join(Hotlist, Hotlist.id == HotlistEntry.hotlist_id)
+                    .where(HotlistEntry.id.in_(wanted[start : start + _CHUNK]))
+                    .order_by(HotlistEntry.id)
+                ).all()
+            out.extend((_info(hotlist), self._record(entry)) for entry, hotlist in rows)
+        return out
 
     def matches(
         self, plate: str, at: datetime | None = None
