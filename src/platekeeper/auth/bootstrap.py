@@ -39,6 +39,7 @@ def create_first_admin(
     username: str = "admin",
     agency: str = "national",
     region: str = "national",
+    actor: str = "system",
     clock: Clock = utc_now,
 ) -> OneTimeCredentials:
     """Create the first administrator; refuse when an administrator exists already."""
@@ -70,7 +71,7 @@ def create_first_admin(
         audit.record(
             s,
             "user.create",
-            actor="system",
+            actor=actor,
             target=f"user:{user.id}",
             details={"username": name, "role": user.role, "first_admin": True},
         )

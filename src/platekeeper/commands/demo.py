@@ -1,10 +1,11 @@
 """``platekeeper demo``: what ``make run`` starts on a new machine.
 
 It brings an installation up from nothing, one idempotent step at a time:
-``init`` when there is no master key yet, the first administrator (with its
-one-time password, printed once) when there is none, then ``serve`` over
-HTTPS on the loopback address. Run again, it changes nothing that exists and
-just serves. The simulated camera network joins once camera ingest exists.
+``init`` when there is no master key yet (the first administrator with its
+one-time password, printed once, and the certificate included), the first
+administrator of an older installation that has none, then ``serve`` over
+HTTPS on the loopback address with the simulated camera network feeding in.
+Run again, it changes nothing that exists and just serves.
 """
 
 from __future__ import annotations
@@ -19,13 +20,12 @@ from platekeeper.config import Settings
 
 
 def prepare(settings: Settings, echo: Callable[[str], None] = print) -> None:
-    """Initialise when there is no master key, create the first administrator
-    when there is none; leave everything that exists as it is."""
-    from platekeeper.auth.bootstrap import create_first_admin
-    from platekeeper.auth.errors import ConflictError
-    from platekeeper.commands.init import InitRefused, run_init
+    """Initialise when there is no master key (which makes the first
+    administrator and the certificate too); otherwise bring the schema up to
+    date and create the first administrator only when there is none."""
+    from platekeeper.commands.init import InitRefused, first_admin_lines, run_init
     from platekeeper.commands.migrate import upgrade_database
-    from platekeeper.commands.webstack import is_initialised, open_database, open_services
+    from platekeeper.commands.webstack import is_initialised
     from platekeeper.crypto import CryptoError
 
     if not is_initialised(settings):
@@ -33,23 +33,13 @@ def prepare(settings: Settings, echo: Callable[[str], None] = print) -> None:
             run_init(settings, echo)
         except (InitRefused, CryptoError, OSError) as exc:
             fail(f"init failed: {exc}")
-    else:
-        # An installation made by an earlier version: bring its schema up first.
-        shown, before, after = upgrade_database(settings)
-        if before != after:
-            echo(f"database {shown} migrated from {before} to revision {after}")
-    db = open_database(settings)
-    try:
-        services = open_services(settings, db)
-        credentials = create_first_admin(db, services.audit_log, settings=settings.auth)
-    except ConflictError:
-        echo("administrator: exists already (its password was shown when it was made)")
-    else:
-        echo(f"administrator: {credentials.username}")
-        echo(f"one-time password: {credentials.password}")
-        echo("It is shown only now. The first sign-in sets a new password and TOTP.")
-    finally:
-        db.dispose()
+        return
+    # An installation made by an earlier version: bring its schema up first.
+    shown, before, after = upgrade_database(settings)
+    if before != after:
+        echo(f"database {shown} migrated from {before} to revision {after}")
+    for line in first_admin_lines(settings, actor="demo"):
+        echo(line)
 
 
 def demo(ctx: typer.Context) -> None:

@@ -2,8 +2,11 @@
 
 Each step does one thing, says what it did, and refuses to destroy anything
 that exists: above all, an existing master key is never overwritten (that
-would make every record unreadable). Later rooms add their own steps (the
-first admin account, the TLS certificate) to ``init_steps``.
+would make every record unreadable). The last steps make the first
+administrator, whose one-time password is printed once and stored only as a
+hash, and the TLS certificate: the operator's own (``--tls-cert``/``--tls-key``
+or the ``web.tls_*`` settings), checked before anything is made, or a
+self-signed one. Neither is ever made twice or overwritten.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -38,6 +41,8 @@ class InitContext:
     settings: Settings
     config: StoreConfig
     done: list[str] = field(default_factory=list)
+    # The operator's certificate and key to copy into the data directory.
+    tls_source: tuple[Path, Path] | None = None
 
 
 InitStep = Callable[[InitContext], str]
@@ -118,6 +123,87 @@ def create_vault(ctx: InitContext) -> str:
     )
 
 
+def create_first_administrator(ctx: InitContext) -> str:
+    """The first administrator with a one-time password, unless one exists."""
+    return "\n".join(first_admin_lines(ctx.settings, actor="init"))
+
+
+def first_admin_lines(settings: Settings, *, actor: str) -> list[str]:
+    from platekeeper.auth.bootstrap import create_first_admin
+    from platekeeper.auth.errors import ConflictError
+    from platekeeper.commands.webstack import open_audit_log, open_database
+
+    db = open_database(settings)
+    try:
+        credentials = create_first_admin(
+            db, open_audit_log(settings), settings=settings.auth, actor=actor
+        )
+    except ConflictError:
+        return ["administrator: exists already (its password was shown when it was made)"]
+    finally:
+        db.dispose()
+    return [
+        f"administrator: {credentials.username}",
+        f"one-time password: {credentials.password}",
+        "It is shown only now. The first sign-in sets a new password and TOTP.",
+    ]
+
+
+def check_tls_plan(settings: Settings, given: tuple[Path, Path] | None) -> None:
+    """Refuse a certificate init could not use, before any step has made anything."""
+    from platekeeper.web.tls import CertificateError, check_certificate_pair, default_tls_paths
+
+    web = settings.web
+    configured = web.tls_certificate is not None or web.tls_private_key is not None
+    if given is not None and configured:
+        raise InitRefused(
+            "the certificate is set in the settings (web.tls_certificate, "
+            "web.tls_private_key) and given to init; give it one way only"
+        )
+    if configured and (web.tls_certificate is None or web.tls_private_key is None):
+        raise InitRefused("set both web.tls_certificate and web.tls_private_key, or neither")
+    pair = given or (
+        (web.tls_certificate, web.tls_private_key)
+        if web.tls_certificate and web.tls_private_key
+        else None
+    )
+    if pair is None:
+        return
+    try:
+        check_certificate_pair(*pair)
+    except CertificateError as exc:
+        raise InitRefused(f"TLS certificate: {exc}") from None
+    if given is not None:
+        cert, key = default_tls_paths(settings.data_dir)
+        same = cert.exists() and key.exists() and cert.read_bytes() == given[0].read_bytes()
+        if (cert.exists() or key.exists()) and not same:
+            raise InitRefused(
+                f"a certificate exists at {cert}; refusing to overwrite it "
+                "(move it away first to replace it)"
+            )
+
+
+def create_tls_certificate(ctx: InitContext) -> str:
+    from platekeeper.web.tls import ensure_tls_certificate, install_certificate
+
+    web = ctx.settings.web
+    data_dir = ctx.config.data_dir
+    if ctx.tls_source is not None:
+        files = install_certificate(data_dir, *ctx.tls_source)
+        verb = "copied the operator's certificate to" if files.created else "the operator's, in"
+        return f"TLS certificate: {verb} {files.certificate} (key mode 0600)"
+    if web.tls_certificate is not None and web.tls_private_key is not None:
+        return f"TLS certificate: the operator's, {web.tls_certificate} (from the settings)"
+    files = ensure_tls_certificate(data_dir)
+    if not files.created:
+        return f"TLS certificate: {files.certificate} (exists)"
+    note = "" if web.tls else " (web.tls is off: serve uses plain HTTP on loopback)"
+    return (
+        f"TLS certificate: made a self-signed one, {files.certificate}; browsers will ask "
+        f"to trust it, or give your own with --tls-cert/--tls-key{note}"
+    )
+
+
 def _sqlite_path(url: str) -> Path | None:
     prefix = "sqlite:///"
     return Path(url[len(prefix) :]) if url.startswith(prefix) else None
@@ -130,26 +216,56 @@ def init_steps() -> list[tuple[str, InitStep]]:
         ("master key", create_master_key),
         ("database", migrate_database),
         ("key vault", create_vault),
+        ("administrator", create_first_administrator),
+        ("TLS certificate", create_tls_certificate),
     ]
 
 
-def run_init(settings: Settings, echo: Callable[[str], None] = print) -> list[str]:
+def run_init(
+    settings: Settings,
+    echo: Callable[[str], None] = print,
+    *,
+    tls_source: tuple[Path, Path] | None = None,
+) -> list[str]:
     from platekeeper.store.facade import StoreConfig
 
     quiet_alembic()
-    ctx = InitContext(settings, StoreConfig.from_settings(settings))
+    check_tls_plan(settings, tls_source)
+    ctx = InitContext(settings, StoreConfig.from_settings(settings), tls_source=tls_source)
     for _name, step in init_steps():
-        line = step(ctx)
-        ctx.done.append(line)
-        echo(line)
+        for line in step(ctx).splitlines():
+            ctx.done.append(line)
+            echo(line)
     return ctx.done
 
 
-def init(ctx: typer.Context) -> None:
-    """Create the data directory, the master key (mode 0600) and the database."""
+def init(
+    ctx: typer.Context,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option(
+            "--tls-cert",
+            help="Your PEM certificate (chain), copied to the data directory.",
+            dir_okay=False,
+        ),
+    ] = None,
+    tls_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--tls-key",
+            help="Its unencrypted PEM private key (copied with mode 0600).",
+            dir_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Create the data directory, the master key (mode 0600), the database, the
+    first administrator (one-time password shown once) and the TLS certificate."""
     settings = app_context(ctx).settings()
+    if (tls_cert is None) != (tls_key is None):
+        fail("give --tls-cert and --tls-key together")
+    source = (tls_cert, tls_key) if tls_cert is not None and tls_key is not None else None
     try:
-        run_init(settings, typer.echo)
+        run_init(settings, typer.echo, tls_source=source)
     except InitRefused as exc:
         fail(str(exc))
     except (CryptoError, OSError) as exc:

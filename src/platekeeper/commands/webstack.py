@@ -9,12 +9,14 @@ TOTP seeds and the Ed25519 key that signs audit checkpoints.
 
 from __future__ import annotations
 
+import getpass
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from platekeeper.audit import models as _audit_models  # noqa: F401 (registers the tables)
-from platekeeper.audit.signing import load_or_create_signing_key, public_path
+from platekeeper.audit.log import AuditLog
+from platekeeper.audit.signing import CheckpointSigner, load_or_create_signing_key, public_path
 from platekeeper.auth import models as _auth_models  # noqa: F401 (registers the tables)
 from platekeeper.commands.context import fail
 from platekeeper.config import Settings
@@ -80,6 +82,21 @@ def open_services(
         alerts=alerts,
         audit_index_key=load_or_create_key_file(keys / AUDIT_INDEX_KEY_FILE),
     )
+
+
+def open_audit_log(settings: Settings) -> AuditLog:
+    """The audit log with the installation's checkpoint signing key, for commands."""
+    key = load_or_create_signing_key(settings.audit.signing_key_path(settings.data_dir))
+    return AuditLog(CheckpointSigner(key), checkpoint_every=settings.audit.checkpoint_every)
+
+
+def cli_actor() -> str:
+    """Who ran a command, for its audit entries: the operating-system account."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry for this uid (some containers)
+        name = f"uid {os.getuid()}"
+    return f"cli:{name}"
 
 
 def is_initialised(settings: Settings) -> bool:

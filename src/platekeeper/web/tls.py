@@ -2,8 +2,10 @@
 
 The certificate (ECDSA P-256, valid two years) names ``localhost``, the
 loopback addresses and this machine's host name; operators with a real
-certificate set ``web.tls_certificate`` and ``web.tls_private_key`` instead.
-The private key is written with mode 0600 and never overwritten.
+certificate set ``web.tls_certificate`` and ``web.tls_private_key`` instead,
+or hand it to ``platekeeper init --tls-cert … --tls-key …``, which checks the
+pair and copies it into the data directory. The private key is written with
+mode 0600 and never overwritten.
 """
 
 from __future__ import annotations
@@ -92,6 +94,58 @@ def ensure_tls_certificate(
         )
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     logger.info("made a self-signed TLS certificate for %s", ", ".join(names))
+    return TlsFiles(cert_path, key_path, created=True)
+
+
+class CertificateError(ValueError):
+    """An operator's certificate or key cannot be used; the message says why."""
+
+
+def check_certificate_pair(certificate: Path, private_key: Path) -> x509.Certificate:
+    """Load a PEM certificate and its unencrypted PEM key; refuse a pair that
+    does not match or a certificate that has expired."""
+    try:
+        cert = x509.load_pem_x509_certificate(certificate.read_bytes())
+    except OSError as exc:
+        raise CertificateError(f"cannot read {certificate}: {exc.strerror or exc}") from None
+    except ValueError:
+        raise CertificateError(f"{certificate} is not a PEM certificate") from None
+    try:
+        key = serialization.load_pem_private_key(private_key.read_bytes(), password=None)
+    except OSError as exc:
+        raise CertificateError(f"cannot read {private_key}: {exc.strerror or exc}") from None
+    except (ValueError, TypeError):
+        # TypeError: the key is encrypted; serve has no way to ask for its passphrase.
+        raise CertificateError(f"{private_key} is not an unencrypted PEM private key") from None
+    public = serialization.PublicFormat.SubjectPublicKeyInfo
+    if key.public_key().public_bytes(serialization.Encoding.DER, public) != (
+        cert.public_key().public_bytes(serialization.Encoding.DER, public)
+    ):
+        raise CertificateError(f"the key {private_key} does not belong to {certificate}")
+    if cert.not_valid_after_utc <= datetime.now(UTC):
+        raise CertificateError(f"{certificate} expired on {cert.not_valid_after_utc:%Y-%m-%d}")
+    return cert
+
+
+def install_certificate(data_dir: Path, certificate: Path, private_key: Path) -> TlsFiles:
+    """Copy an operator's checked certificate and key to the data directory's
+    default paths (key mode 0600). A different certificate already there is
+    never overwritten; the same one is left as it is."""
+    check_certificate_pair(certificate, private_key)
+    cert_path, key_path = default_tls_paths(data_dir)
+    cert_bytes, key_bytes = certificate.read_bytes(), private_key.read_bytes()
+    if cert_path.exists() or key_path.exists():
+        if key_path.exists() and cert_path.exists() and cert_path.read_bytes() == cert_bytes:
+            return TlsFiles(cert_path, key_path, created=False)
+        raise FileExistsError(
+            f"a certificate exists at {cert_path}; refusing to overwrite it "
+            "(move it away first to replace it)"
+        )
+    key_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key_bytes)
+    cert_path.write_bytes(cert_bytes)
     return TlsFiles(cert_path, key_path, created=True)
 
 
