@@ -110,6 +110,12 @@ MATRIX: dict[str, object] = {
     "POST /verify/{token}": LINK,
     "GET /cameras": CAMERA_VIEWERS,
     "GET /api/v1/cameras": CAMERA_VIEWERS,
+    "GET /api/v1/hotlists": SUPERVISOR,
+    "POST /api/v1/hotlists": SUPERVISOR,
+    "GET /api/v1/hotlists/{hotlist_id}/entries": SUPERVISOR,
+    "POST /api/v1/hotlists/entries": SUPERVISOR,
+    "DELETE /api/v1/hotlists/entries/{entry_id}": SUPERVISOR,
+    "POST /api/v1/registry/import": ADMIN,
 }
 # Walked last (or not at all) for signed-in clients, since they end the session.
 SESSION_ENDING = {"POST /logout", "POST /api/v1/logout"}
@@ -169,6 +175,7 @@ def request(client: TestClient, key: str) -> int:
     path = re.sub(r"\{user_id\}", NO_SUCH_USER, path)
     path = re.sub(r"\{approval_id\}", NO_SUCH_USER, path)
     path = re.sub(r"\{violation_id\}", NO_SUCH_USER, path)
+    path = re.sub(r"\{(hotlist_id|entry_id)\}", NO_SUCH_USER, path)
     path = re.sub(r"\{token\}", NO_SUCH_TOKEN, path)
     return client.request(method, path).status_code
 

@@ -24,9 +24,9 @@ class Role(StrEnum):
 ROLE_DESCRIPTIONS: Mapping[Role, str] = {
     Role.OPERATOR: "Watches live reads and reviews violations.",
     Role.INVESTIGATOR: "Searches plates and vehicle journeys, always with a reason and a case.",
-    Role.SUPERVISOR: "Approves wide searches and exports; second reviewer of violations.",
+    Role.SUPERVISOR: "Approves wide searches, keeps hotlists; second reviewer of violations.",
     Role.AUDITOR: "Reads the audit log and the transparency figures, nothing else.",
-    Role.ADMINISTRATOR: "Manages users, cameras and settings; no plate search by default.",
+    Role.ADMINISTRATOR: "Manages users, cameras, settings, registry; no plate search by default.",
 }
 
 
@@ -42,6 +42,8 @@ class Permission(StrEnum):
     EVIDENCE_EXPORT = "evidence.export"
     CAMERAS_VIEW = "cameras.view"
     CAMERAS_MANAGE = "cameras.manage"
+    HOTLISTS_MANAGE = "hotlists.manage"
+    REGISTRY_MANAGE = "registry.manage"
     USERS_MANAGE = "users.manage"
     SETTINGS_MANAGE = "settings.manage"
     AUDIT_VIEW = "audit.view"
@@ -66,11 +68,20 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
             _P.EVIDENCE_EXPORT,
             _P.CAMERAS_VIEW,
             _P.TRANSPARENCY_VIEW,
+            # A hotlist is a standing search: the role that approves searches keeps it.
+            _P.HOTLISTS_MANAGE,
         }
     ),
     Role.AUDITOR: frozenset({_P.AUDIT_VIEW, _P.TRANSPARENCY_VIEW}),
     Role.ADMINISTRATOR: frozenset(
-        {_P.USERS_MANAGE, _P.CAMERAS_VIEW, _P.CAMERAS_MANAGE, _P.SETTINGS_MANAGE}
+        {
+            _P.USERS_MANAGE,
+            _P.CAMERAS_VIEW,
+            _P.CAMERAS_MANAGE,
+            _P.SETTINGS_MANAGE,
+            # Loading the registry writes plates but shows none back.
+            _P.REGISTRY_MANAGE,
+        }
     ),
 }
 

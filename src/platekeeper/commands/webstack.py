@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,6 +71,7 @@ def open_services(
     ingest: IngestGateway | None = None,
     store: Store | None = None,
     alerts: AlertBus | None = None,
+    on_hotlist_change: Callable[[], None] | None = None,
 ) -> Services:
     keys = settings.data_dir / "keys"
     return build_services(
@@ -81,6 +83,7 @@ def open_services(
         store=store,
         alerts=alerts,
         audit_index_key=load_or_create_key_file(keys / AUDIT_INDEX_KEY_FILE),
+        on_hotlist_change=on_hotlist_change,
     )
 
 

@@ -236,13 +236,19 @@ class StoreRegistrySink:
         self.repository = repository
 
     def upsert(self, record: RegistryRecord) -> None:
-        extra = restrictions_to_json(record.restrictions)
-        if record.registered_until is not None:
-            extra["registered_until"] = record.registered_until.isoformat()
         self.repository.upsert(
             record.plate,
             record.status.value,
             country=record.country,
             vehicle_class=record.vehicle_class,
-            restrictions=extra,
+            restrictions=stored_restrictions(record),
         )
+
+
+def stored_restrictions(record: RegistryRecord) -> dict[str, Any]:
+    """The JSON mapping the store keeps for a record: its time windows, and
+    its registration end date (the store has no column of its own for it)."""
+    extra = restrictions_to_json(record.restrictions)
+    if record.registered_until is not None:
+        extra["registered_until"] = record.registered_until.isoformat()
+    return extra

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from platekeeper.crypto.aead import record_aad
@@ -95,6 +95,22 @@ class HotlistRepository:
     def lists(self) -> list[HotlistInfo]:
         with self.db.read() as session:
             return [_info(row) for row in session.scalars(select(Hotlist).order_by(Hotlist.id))]
+
+    def get(self, hotlist_id: int) -> HotlistInfo | None:
+        with self.db.read() as session:
+            row = session.get(Hotlist, hotlist_id)
+            return _info(row) if row is not None else None
+
+    def live_counts(self, at: datetime | None = None) -> dict[int, int]:
+        """Unexpired entries per hotlist id (nothing decrypted)."""
+        at = at or self.clock()
+        with self.db.read() as session:
+            rows = session.execute(
+                select(HotlistEntry.hotlist_id, func.count(HotlistEntry.id))
+                .where(or_(HotlistEntry.expires_at.is_(None), HotlistEntry.expires_at > at))
+                .group_by(HotlistEntry.hotlist_id)
+            ).all()
+        return {hotlist_id: int(n) for hotlist_id, n in rows}
 
     def by_name(self, name: str) -> HotlistInfo | None:
         with self.db.read() as session:

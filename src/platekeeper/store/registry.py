@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,6 +24,36 @@ from platekeeper.store.types import DataClass, VehicleStatus, utc_now
 
 TABLE = "vehicles"
 _COUNTRY = re.compile(r"^[A-Z]{0,3}$")
+
+
+@dataclass(frozen=True)
+class RegistryItem:
+    """One entry to write."""
+
+    plate: str = field(repr=False)
+    status: VehicleStatus | str
+    country: str = ""
+    vehicle_class: str | None = None
+    restrictions: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _checked(
+    item: RegistryItem,
+) -> tuple[str, VehicleStatus, str, str | None, dict[str, Any]]:
+    canonical = canonical_plate(item.plate)
+    try:
+        status = VehicleStatus(item.status)
+    except ValueError:
+        allowed = ", ".join(v.value for v in VehicleStatus)
+        raise InvalidInput(f"unknown vehicle status {item.status!r} (one of {allowed})") from None
+    if not _COUNTRY.match(item.country):
+        raise InvalidInput("the country must be an ISO code of up to 3 capital letters")
+    restrictions = dict(item.restrictions)
+    try:
+        json.dumps(restrictions)
+    except (TypeError, ValueError):
+        raise InvalidInput("restrictions must be plain JSON data") from None
+    return canonical, status, item.country, item.vehicle_class, restrictions
 
 
 @dataclass(frozen=True)
@@ -61,42 +91,47 @@ class RegistryRepository:
         vehicle_class: str | None = None,
         restrictions: Mapping[str, Any] | None = None,
     ) -> VehicleRecord:
-        canonical = canonical_plate(plate)
-        try:
-            status = VehicleStatus(status)
-        except ValueError:
-            allowed = ", ".join(v.value for v in VehicleStatus)
-            raise InvalidInput(f"unknown vehicle status {status!r} (one of {allowed})") from None
-        if not _COUNTRY.match(country):
-            raise InvalidInput("the country must be an ISO code of up to 3 capital letters")
-        restrictions = dict(restrictions or {})
-        try:
-            json.dumps(restrictions)
-        except (TypeError, ValueError):
-            raise InvalidInput("restrictions must be plain JSON data") from None
+        (record,) = self.upsert_many(
+            [RegistryItem(plate, status, country, vehicle_class, restrictions or {})]
+        )
+        return record
+
+    def upsert_many(self, items: Sequence[RegistryItem]) -> list[VehicleRecord]:
+        """Add or replace many entries in one transaction: all of them, or
+        (on bad input or a database failure) none."""
+        checked = [_checked(item) for item in items]
+        if not checked:
+            return []
         index_key = self.keys.index_key(DataClass.REGISTRY)
         data_key = self.keys.data_key(DataClass.REGISTRY, None)
-        exact = exact_index(index_key.material, canonical)
         now = self.clock()
         # Reserved outside the write transaction (the allocator writes too);
-        # an update leaves the id unused, which costs nothing.
-        (new_id,) = self.ids.allocate(TABLE, 1)
+        # an update leaves its id unused, which costs nothing.
+        new_ids = self.ids.allocate(TABLE, len(checked))
+        out = []
         with self.db.write() as session:
-            row = session.scalars(
-                select(Vehicle).where(Vehicle.plate_exact == exact, Vehicle.country == country)
-            ).first()
-            if row is None:
-                row = Vehicle(id=new_id, country=country, plate_exact=exact)
-                session.add(row)
-            row.plate_fuzzy = fuzzy_index(index_key.material, canonical)
-            row.sealed = data_key.cipher.seal(canonical.encode("ascii"), record_aad(TABLE, row.id))
-            row.data_key_id = data_key.id
-            row.status = status.value
-            row.vehicle_class = vehicle_class
-            row.restrictions = restrictions
-            row.updated_at = now
-            session.flush()
-            return self._record(row, canonical)
+            for (canonical, status, country, vclass, restrictions), new_id in zip(
+                checked, new_ids, strict=True
+            ):
+                exact = exact_index(index_key.material, canonical)
+                row = session.scalars(
+                    select(Vehicle).where(Vehicle.plate_exact == exact, Vehicle.country == country)
+                ).first()
+                if row is None:
+                    row = Vehicle(id=new_id, country=country, plate_exact=exact)
+                    session.add(row)
+                row.plate_fuzzy = fuzzy_index(index_key.material, canonical)
+                row.sealed = data_key.cipher.seal(
+                    canonical.encode("ascii"), record_aad(TABLE, row.id)
+                )
+                row.data_key_id = data_key.id
+                row.status = status.value
+                row.vehicle_class = vclass
+                row.restrictions = restrictions
+                row.updated_at = now
+                session.flush()
+                out.append(self._record(row, canonical))
+        return out
 
     def lookup(self, plate: str, country: str | None = None) -> list[VehicleRecord]:
         """Entries for ``plate`` (in every country unless ``country`` is given)."""

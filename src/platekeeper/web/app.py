@@ -28,6 +28,7 @@ from platekeeper.web.routes import (
     audit,
     cameras,
     home,
+    hotlists,
     ingest,
     login,
     reads,
@@ -110,6 +111,7 @@ def default_features() -> tuple[Feature, ...]:
             enabled=_with_store,
         ),
         Feature("verify", verify.build_router, enabled=_with_store),
+        Feature("hotlists", hotlists.build_router, enabled=_with_store),
         Feature(
             "approvals",
             approvals.build_router,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from platekeeper.store.facade import Store
     from platekeeper.web.driver_links import DriverLinks
     from platekeeper.web.investigation import Investigation
+    from platekeeper.web.listings import Listings
     from platekeeper.web.live import LiveReads
     from platekeeper.web.review import ReviewQueue
 
@@ -66,6 +67,7 @@ class Services:
     review: ReviewQueue | None = None
     driver_links: DriverLinks | None = None
     signals: SignalDoor | None = None
+    listings: Listings | None = None
 
 
 def build_services(
@@ -80,6 +82,7 @@ def build_services(
     ingest: IngestGateway | None = None,
     store: Store | None = None,
     audit_index_key: bytes | None = None,
+    on_hotlist_change: Callable[[], None] | None = None,
 ) -> Services:
     """Wire the services over one database with the deployment's keys.
 
@@ -89,7 +92,8 @@ def build_services(
     (the live alert stream is mounted only with one). With ``store`` the
     search, journey, camera and live pages are served; ``audit_index_key``
     (32 bytes, kept for as long as the audit log) keys the index of searched
-    plates in audit entries.
+    plates in audit entries. ``on_hotlist_change`` tells this process's
+    rules that a hotlist changed (``RulesPipeline.refresh_now``).
     """
     signer = CheckpointSigner(signing_key)
     audit_log = AuditLog(signer, checkpoint_every=settings.audit.checkpoint_every, clock=clock)
@@ -98,7 +102,7 @@ def build_services(
         key_id(k): k for k in (signer.public_key, *former_public_keys)
     }
     box = SecretBox(sealing_key)
-    investigation = live = approvals = review = driver_links = signals = None
+    investigation = live = approvals = review = driver_links = signals = listings = None
     if store is not None and ingest is not None:
         from platekeeper.rules.signal_door import SignalDoor
         from platekeeper.rules.signal_store import DatabaseSignalTimeline
@@ -112,6 +116,7 @@ def build_services(
     if store is not None:
         from platekeeper.web.driver_links import DriverLinks
         from platekeeper.web.investigation import Investigation
+        from platekeeper.web.listings import Listings
         from platekeeper.web.live import LiveReads
         from platekeeper.web.review import ReviewPolicy, ReviewQueue
 
@@ -164,6 +169,9 @@ def build_services(
             clock=clock,
             find_plates=_LazyReader(settings),
         )
+        listings = Listings(
+            store, db, audit_log, plate_index=plate_index, on_change=on_hotlist_change
+        )
     return Services(
         db=db,
         clock=clock,
@@ -180,6 +188,7 @@ def build_services(
         review=review,
         driver_links=driver_links,
         signals=signals,
+        listings=listings,
     )
 
 

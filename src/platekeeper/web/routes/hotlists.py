@@ -1,0 +1,173 @@
+"""Hotlists and the registry import under /api/v1: the twins of
+``platekeeper hotlist`` and ``platekeeper registry import``.
+
+Plates travel only in request and response bodies (never in a URL): an
+entry is added by POST and addressed afterwards by its id.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import JSONResponse
+
+from platekeeper.auth.principal import Principal
+from platekeeper.auth.roles import Permission
+from platekeeper.rules.registry_import import ImportReport, RegistryImportError
+from platekeeper.web.access import capped_body, requires, services_of
+from platekeeper.web.listings import (
+    MAX_REASON_CHARS,
+    Actor,
+    EntryDetail,
+    EntryView,
+    HotlistView,
+    Listings,
+    RegistryImportView,
+)
+
+Keeper = Annotated[Principal, requires(Permission.HOTLISTS_MANAGE)]
+RegistryAdmin = Annotated[Principal, requires(Permission.REGISTRY_MANAGE)]
+TAGS: list[str | Enum] = ["hotlists"]
+MAX_REGISTRY_BYTES = 64 * 1024 * 1024
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such hotlist or entry for your agency"},
+    422: {"description": "Not a plate or pattern, a past expiry, or a reason too long"},
+}
+
+
+class NewHotlist(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=100)
+    priority: int = Field(default=5, ge=0, le=9, description="Of its alerts")
+    description: str = Field(default="", max_length=MAX_REASON_CHARS)
+
+
+class NewEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    hotlist: str = Field(min_length=1, max_length=100, description="The hotlist's name")
+    plate: str = Field(
+        min_length=1, max_length=32, description="A plate, or a pattern with '*' and '?'"
+    )
+    reason: str = Field(default="", max_length=MAX_REASON_CHARS)
+    expires_at: datetime | None = Field(default=None, description="With its UTC offset")
+
+
+def _listings(request: Request) -> Listings:
+    found = services_of(request).listings
+    if found is None:  # mounted only with the store; a safety net
+        raise HTTPException(status_code=404)
+    return found
+
+
+def _report(report: ImportReport, *, imported: bool) -> RegistryImportView:
+    return RegistryImportView(
+        imported=imported,
+        lines=report.lines,
+        valid=report.imported,
+        refused=report.rejected_count,
+        problems=[f"line {r.line}: {r.reason}" for r in report.rejected],
+    )
+
+
+def build_router() -> APIRouter:
+    router = APIRouter()
+
+    @router.get(
+        "/api/v1/hotlists",
+        response_model=list[HotlistView],
+        tags=TAGS,
+        summary="Hotlists of your agency with their number of live entries",
+    )
+    def hotlists(request: Request, actor: Keeper) -> list[HotlistView]:
+        return _listings(request).hotlists(Actor.of(actor))
+
+    @router.post(
+        "/api/v1/hotlists",
+        response_model=HotlistView,
+        status_code=201,
+        tags=TAGS,
+        summary="Create a hotlist (for your agency)",
+        responses=_ERRORS,
+    )
+    def create(request: Request, actor: Keeper, new: NewHotlist) -> HotlistView:
+        return _listings(request).create_hotlist(
+            Actor.of(actor), new.name, priority=new.priority, description=new.description
+        )
+
+    @router.get(
+        "/api/v1/hotlists/{hotlist_id}/entries",
+        response_model=list[EntryDetail],
+        tags=TAGS,
+        summary="The entries of a hotlist, with their plates (audited)",
+        responses=_ERRORS,
+    )
+    def entries(request: Request, hotlist_id: int, actor: Keeper) -> list[EntryDetail]:
+        return _listings(request).entries(Actor.of(actor), hotlist_id)
+
+    @router.post(
+        "/api/v1/hotlists/entries",
+        response_model=EntryView,
+        status_code=201,
+        tags=TAGS,
+        summary="Put a plate or pattern on a hotlist; recent reads are checked against it",
+        responses=_ERRORS,
+    )
+    def add(request: Request, actor: Keeper, new: NewEntry) -> EntryView:
+        return _listings(request).add_entry(
+            Actor.of(actor),
+            new.hotlist,
+            new.plate,
+            reason=new.reason,
+            expires_at=new.expires_at,
+        )
+
+    @router.delete(
+        "/api/v1/hotlists/entries/{entry_id}",
+        response_model=EntryView,
+        tags=TAGS,
+        summary="Take an entry off its hotlist",
+        responses=_ERRORS,
+    )
+    def remove(request: Request, entry_id: int, actor: Keeper) -> EntryView:
+        return _listings(request).remove_entry(Actor.of(actor), entry_id)
+
+    @router.post(
+        "/api/v1/registry/import",
+        response_model=RegistryImportView,
+        tags=["registry"],
+        summary="Import the vehicle registry from CSV (the request body, text/csv)",
+        responses={
+            413: {"description": "Over 64 MiB"},
+            422: {"description": "A refused line or a broken file: nothing was imported"},
+        },
+    )
+    async def registry_import(
+        request: Request,
+        actor: RegistryAdmin,
+        dry_run: Annotated[bool, Query(description="Only check the file")] = False,
+    ) -> Response:
+        from starlette.concurrency import run_in_threadpool
+
+        listings = _listings(request)
+        body = await capped_body(request, MAX_REGISTRY_BYTES)
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise HTTPException(status_code=422, detail="the file is not UTF-8 text") from None
+        try:
+            report = await run_in_threadpool(
+                listings.import_registry_text, Actor.of(actor), text, dry_run=dry_run
+            )
+        except RegistryImportError as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from None
+        view = _report(report, imported=not dry_run and report.rejected_count == 0)
+        status = 422 if report.rejected_count else 200
+        return JSONResponse(view.model_dump(), status_code=status)
+
+    return router
