@@ -2,11 +2,13 @@
 
 A camera's secret is printed once, when its key is issued, for the operator
 to load into the camera or its edge agent; platekeeper keeps it only sealed.
+Every change is written to the audit log with the operating-system account
+that ran the command, in the change's own transaction (the same service as
+the administrators' camera pages).
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,8 +19,9 @@ import typer
 from platekeeper.commands.context import app_context, fail
 
 if TYPE_CHECKING:
-    from platekeeper.ingest.camera_keys import CameraKeys, IssuedKey
+    from platekeeper.ingest.camera_keys import CameraKeys
     from platekeeper.store.facade import Store
+    from platekeeper.web.camera_admin import Actor, CameraAdmin, IssuedCameraKey
 
 camera_app = typer.Typer(help="Cameras and their signing keys.", no_args_is_help=True)
 
@@ -56,11 +59,39 @@ def _keys(ctx: typer.Context) -> Iterator[tuple[Store, CameraKeys]]:
             fail(str(exc))
 
 
-def _show(issued: IssuedKey) -> None:
-    secret = base64.urlsafe_b64encode(issued.secret).decode().rstrip("=")
-    typer.echo(f"camera: {issued.camera_code}")
+@contextmanager
+def _admin(ctx: typer.Context) -> Iterator[tuple[CameraAdmin, Actor]]:
+    """The camera service over the store and the audit log, acting for the
+    operator at the command line (every region); refusals end the command."""
+    from pydantic import ValidationError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from platekeeper.auth.errors import AccessError
+    from platekeeper.auth.roles import Scope
+    from platekeeper.commands.webstack import cli_actor, open_audit_log, open_database
+    from platekeeper.web.camera_admin import Actor, CameraAdmin
+
+    settings = app_context(ctx).settings()
+    with _store(ctx) as store:
+        audit_db = open_database(settings)
+        try:
+            admin = CameraAdmin(store, audit_db, open_audit_log(settings))
+            yield admin, Actor(cli_actor(), Scope("national", "national", all_regions=True))
+        except AccessError as exc:
+            fail(str(exc))
+        except ValidationError as exc:
+            fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+        except SQLAlchemyError as exc:
+            # Most likely the audit entry could not be written: the change was rolled back.
+            fail(f"nothing was changed: the database refused the write ({type(exc).__name__})")
+        finally:
+            audit_db.dispose()
+
+
+def _show(issued: IssuedCameraKey) -> None:
+    typer.echo(f"camera: {issued.camera.code}")
     typer.echo(f"key id: {issued.key_id}")
-    typer.echo(f"secret: {secret}")
+    typer.echo(f"secret: {issued.secret}")
     typer.echo("The secret is shown only now; load it into the camera's edge agent.")
 
 
@@ -77,11 +108,20 @@ def add(  # noqa: PLR0917 (typer passes options as arguments)
     heading: Annotated[float | None, typer.Option(help="Heading of view, degrees.")] = None,
 ) -> None:
     """Add a camera and issue its first signing key (the secret is shown once)."""
-    from platekeeper.store.records import CameraSpec
+    from platekeeper.web.camera_admin import NewCamera
 
-    with _keys(ctx) as (store, keys):
-        store.cameras.add(CameraSpec(code, name, bank, agency, region, lat, lon, heading=heading))
-        issued = keys.issue(code)
+    with _admin(ctx) as (admin, actor):
+        new = NewCamera(
+            code=code,
+            name=name,
+            bank=bank,
+            agency=agency,
+            region=region,
+            latitude=lat,
+            longitude=lon,
+            heading=heading,
+        )
+        issued = admin.add(actor, new)
     _show(issued)
 
 
@@ -91,8 +131,8 @@ def new_key(
     code: Annotated[str, typer.Argument(help="Code of an existing camera.")],
 ) -> None:
     """Issue another signing key for a camera (to rotate; revoke the old one after)."""
-    with _keys(ctx) as (_, keys):
-        issued = keys.issue(code)
+    with _admin(ctx) as (admin, actor):
+        issued = admin.issue_key(actor, code)
     _show(issued)
 
 
@@ -102,9 +142,31 @@ def revoke(
     key_id: Annotated[str, typer.Argument(help="Key id to revoke (ck_...).")],
 ) -> None:
     """Revoke a camera key: its requests are refused from now on."""
-    with _keys(ctx) as (_, keys):
-        info = keys.revoke(key_id)
-    typer.echo(f"revoked {info.key_id} of camera {info.camera_code}")
+    with _admin(ctx) as (admin, actor):
+        info = admin.revoke_key(actor, key_id)
+    typer.echo(f"revoked {info.key_id} of camera {info.camera}")
+
+
+@camera_app.command("disable")
+def disable(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Code of an existing camera.")],
+) -> None:
+    """Disable a camera: its requests are refused (its keys are kept)."""
+    with _admin(ctx) as (admin, actor):
+        admin.set_active(actor, code, active=False)
+    typer.echo(f"camera {code} disabled")
+
+
+@camera_app.command("enable")
+def enable(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Code of an existing camera.")],
+) -> None:
+    """Enable a disabled camera again."""
+    with _admin(ctx) as (admin, actor):
+        admin.set_active(actor, code, active=True)
+    typer.echo(f"camera {code} enabled")
 
 
 @camera_app.command("keys")
@@ -135,6 +197,7 @@ def provision_network(
 ) -> None:
     """Add every bank of a camera network as a camera, key each (revoking the
     network's earlier keys) and write the keys for `platekeeper sim --server`."""
+    from platekeeper.commands.audited import audited_job
     from platekeeper.sim.feed import issue_keys, register_network
     from platekeeper.sim.keyfile import write_keys
     from platekeeper.sim.network import Network
@@ -145,13 +208,20 @@ def provision_network(
     except NetworkError as exc:
         fail(str(exc))
         return
-    with _keys(ctx) as (store, keys):
+    settings = app_context(ctx).settings()
+    with (
+        audited_job(
+            settings, "camera.provision_network", target=str(cameras or "bundled")
+        ) as details,
+        _keys(ctx) as (store, keys),
+    ):
         added = register_network(store.cameras, network)
         issued = issue_keys(keys, network)
-    try:
-        write_keys(keys_out, issued)
-    except OSError as exc:
-        fail(f"cannot write {keys_out}: {exc.strerror or exc}")
+        details.update(cameras=len(issued), added=added)
+        try:
+            write_keys(keys_out, issued)
+        except OSError as exc:
+            fail(f"cannot write {keys_out}: {exc.strerror or exc}")
     typer.echo(
         f"{len(issued)} cameras keyed ({added} new); keys written to {keys_out} (keep it secret)"
     )

@@ -29,7 +29,10 @@ def rotate(
     """Re-wrap every data key under a new master key; the old key is destroyed.
 
     No record is re-encrypted: the rotation takes seconds at any data size.
+    Audited: an entry before it starts (no entry, no rotation) and one with
+    the outcome.
     """
+    from platekeeper.commands.audited import audited_job
     from platekeeper.crypto import CryptoError
     from platekeeper.crypto.master import load_keyring, read_key_file
     from platekeeper.crypto.rotation import rotate_master_key
@@ -44,11 +47,18 @@ def rotate(
             secret.get_secret_value() if secret else None, config.master_key_file
         )
         new_key = read_key_file(new_key_file) if new_key_file is not None else None
-        vault = KeyVault.open(config.vault_url, keyring)
-        try:
-            report = rotate_master_key(vault, config.master_key_file, new_key)
-        finally:
-            vault.dispose()
+        with audited_job(settings, "keys.rotate") as details:
+            vault = KeyVault.open(config.vault_url, keyring)
+            try:
+                report = rotate_master_key(vault, config.master_key_file, new_key)
+            finally:
+                vault.dispose()
+            details.update(
+                old_key=report.old_fingerprint,
+                new_key=report.new_fingerprint,
+                rewrapped=report.rewrapped,
+                resumed=report.resumed,
+            )
     except CryptoError as exc:
         fail(str(exc))
         return

@@ -18,9 +18,13 @@ def run(
         bool, typer.Option("--dry-run", help="Report what would be deleted; change nothing.")
     ] = False,
 ) -> None:
-    """Apply the retention policies now (schedule this daily)."""
+    """Apply the retention policies now (schedule this daily); audited unless a dry run."""
+    from contextlib import AbstractContextManager, nullcontext
+
     from sqlalchemy.exc import SQLAlchemyError
 
+    from platekeeper.auth.trail import JsonScalar
+    from platekeeper.commands.audited import audited_job
     from platekeeper.crypto import CryptoError
     from platekeeper.retention.job import RetentionJob
     from platekeeper.store.errors import StoreError
@@ -32,8 +36,20 @@ def run(
     except (StoreError, CryptoError, SQLAlchemyError) as exc:
         fail(str(exc))
         return
+    # A dry run changes nothing, so it is not an administrative change to audit.
+    job: AbstractContextManager[dict[str, JsonScalar]] = (
+        nullcontext({}) if dry_run else audited_job(settings, "retention.run")
+    )
     try:
-        report = RetentionJob(store).run(dry_run=dry_run)
+        with job as details:
+            report = RetentionJob(store).run(dry_run=dry_run)
+            details.update(
+                reads_deleted=report.reads_deleted,
+                blobs_deleted=report.blobs_deleted,
+                keys_destroyed=sum(report.keys_destroyed.values()),
+                hotlist_entries_expired=report.hotlist_entries_expired,
+                partitions_dropped=len(report.partitions_dropped),
+            )
     finally:
         store.close()
     for line in report.lines():

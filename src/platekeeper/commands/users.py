@@ -21,23 +21,25 @@ def create_admin(
     """Create the first administrator and print a one-time password, once."""
     from platekeeper.auth.bootstrap import create_first_admin
     from platekeeper.auth.errors import AccessError
-    from platekeeper.commands.webstack import open_database, open_services
+    from platekeeper.commands.webstack import cli_actor, open_audit_log, open_database
 
     settings = app_context(ctx).settings()
     db = open_database(settings)
-    services = open_services(settings, db)
     try:
         credentials = create_first_admin(
             db,
-            services.audit_log,
+            open_audit_log(settings),
             settings=settings.auth,
             username=username,
             agency=agency,
             region=region,
+            actor=cli_actor(),
         )
     except AccessError as exc:
         fail(str(exc))
         return
+    finally:
+        db.dispose()
     typer.echo(f"administrator: {credentials.username}")
     typer.echo(f"one-time password: {credentials.password}")
     typer.echo("It is shown only now. The first sign-in sets a new password and TOTP.")

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from platekeeper.crypto.aead import DataCipher
 from platekeeper.crypto.vault import KeyVault
@@ -88,33 +89,41 @@ class CameraKeys:
         self._cipher = DataCipher(0, vault.system_key(VAULT_KEY))
         self._pruned_at: datetime | None = None
 
-    def issue(self, camera_code: str) -> IssuedKey:
+    def issue(self, camera_code: str, *, session: Session | None = None) -> IssuedKey:
+        """A new key for the camera; in ``session`` when given (the caller's
+        transaction, e.g. with its audit entry), else in a transaction of its own."""
+        if session is None:
+            with self.db.write() as s:
+                return self.issue(camera_code, session=s)
         key_id = "ck_" + secrets.token_hex(10)
         secret = secrets.token_bytes(SECRET_BYTES)
-        with self.db.write() as s:
-            camera = s.scalar(select(Camera).where(Camera.code == camera_code))
-            if camera is None:
-                raise InvalidInput(f"no camera with the code {camera_code!r}")
-            s.add(
-                CameraKey(
-                    key_id=key_id,
-                    camera_id=camera.id,
-                    sealed_secret=self._cipher.seal(secret, _aad(key_id)),
-                    created_at=self.clock(),
-                    revoked_at=None,
-                )
+        camera = session.scalar(select(Camera).where(Camera.code == camera_code))
+        if camera is None:
+            raise InvalidInput(f"no camera with the code {camera_code!r}")
+        session.add(
+            CameraKey(
+                key_id=key_id,
+                camera_id=camera.id,
+                sealed_secret=self._cipher.seal(secret, _aad(key_id)),
+                created_at=self.clock(),
+                revoked_at=None,
             )
+        )
+        session.flush()
         return IssuedKey(key_id, camera_code, secret)
 
-    def revoke(self, key_id: str) -> KeyInfo:
-        with self.db.write() as s:
-            row = s.get(CameraKey, key_id)
-            if row is None:
-                raise InvalidInput(f"no camera key {key_id!r}")
-            if row.revoked_at is None:
-                row.revoked_at = self.clock()
-            code = s.scalar(select(Camera.code).where(Camera.id == row.camera_id))
-            return KeyInfo(row.key_id, code or "?", row.created_at, row.revoked_at)
+    def revoke(self, key_id: str, *, session: Session | None = None) -> KeyInfo:
+        """Revoke a key (idempotent); in ``session`` when given, as for ``issue``."""
+        if session is None:
+            with self.db.write() as s:
+                return self.revoke(key_id, session=s)
+        row = session.get(CameraKey, key_id)
+        if row is None:
+            raise InvalidInput(f"no camera key {key_id!r}")
+        if row.revoked_at is None:
+            row.revoked_at = self.clock()
+        code = session.scalar(select(Camera.code).where(Camera.id == row.camera_id))
+        return KeyInfo(row.key_id, code or "?", row.created_at, row.revoked_at)
 
     def list(self, camera_code: str | None = None) -> list[KeyInfo]:
         query = select(CameraKey, Camera.code).join(Camera, Camera.id == CameraKey.camera_id)

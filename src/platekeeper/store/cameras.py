@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from platekeeper.store.engine import Database
 from platekeeper.store.errors import InvalidInput
@@ -28,7 +29,7 @@ _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 _MISS_RELOAD_SECONDS = 1.0
 
 
-def _info(row: Camera) -> CameraInfo:
+def camera_info(row: Camera) -> CameraInfo:
     return CameraInfo(
         id=row.id,
         code=row.code,
@@ -46,7 +47,8 @@ def _info(row: Camera) -> CameraInfo:
     )
 
 
-def _check(spec: CameraSpec) -> None:
+def check_spec(spec: CameraSpec) -> None:
+    """Refuse a camera description the store cannot keep (``InvalidInput``)."""
     if not _CODE.match(spec.code):
         raise InvalidInput("a camera code is 1-64 letters, digits and _ . : -")
     for name, value in (("name", spec.name), ("bank", spec.bank), ("agency", spec.agency)):
@@ -71,8 +73,11 @@ class CameraRepository:
         self._by_id: dict[int, CameraInfo] = {}
         self._loaded_at = -math.inf
 
-    def add(self, spec: CameraSpec) -> CameraInfo:
-        _check(spec)
+    def add(self, spec: CameraSpec, *, session: Session | None = None) -> CameraInfo:
+        """Add a camera; in ``session`` when given (the caller's transaction,
+        e.g. with its audit entry: the cache then learns of it at its next
+        reload, as the commit is the caller's), else in a transaction of its own."""
+        check_spec(spec)
         row = Camera(
             code=spec.code,
             name=spec.name,
@@ -88,11 +93,17 @@ class CameraRepository:
             active=True,
             created_at=self.clock(),
         )
+        if session is not None:
+            if session.scalar(select(Camera.id).where(Camera.code == spec.code)) is not None:
+                raise InvalidInput(f"a camera with code {spec.code!r} exists already")
+            session.add(row)
+            session.flush()
+            return camera_info(row)
         try:
-            with self.db.write() as session:
-                session.add(row)
-                session.flush()
-                info = _info(row)
+            with self.db.write() as write:
+                write.add(row)
+                write.flush()
+                info = camera_info(row)
         except IntegrityError:
             raise InvalidInput(f"a camera with code {spec.code!r} exists already") from None
         with self._lock:
@@ -168,13 +179,17 @@ class CameraRepository:
                 out.append((info, distance))
         return out
 
+    def refresh(self) -> None:
+        """Forget the cache now, after a change committed elsewhere."""
+        self._reload()
+
     def _reload_allowed(self) -> bool:
         return time.monotonic() - self._loaded_at >= _MISS_RELOAD_SECONDS
 
     def _reload(self) -> None:
         with self.db.read() as session:
             rows = session.scalars(select(Camera)).all()
-            infos = [_info(row) for row in rows]
+            infos = [camera_info(row) for row in rows]
         with self._lock:
             self._by_code = {info.code: info for info in infos}
             self._by_id = {info.id: info for info in infos}
