@@ -9,7 +9,17 @@ from typing import Annotated
 import typer
 
 from platekeeper import __version__
-from platekeeper.commands import camera, demo, edge, evidence, init, keys, migrate, retention
+from platekeeper.commands import (
+    camera,
+    demo,
+    edge,
+    evidence,
+    init,
+    keys,
+    lists,
+    migrate,
+    retention,
+)
 from platekeeper.commands import read as read_command
 from platekeeper.commands.audit import audit_app
 from platekeeper.commands.context import AppContext
@@ -61,7 +71,7 @@ app.command()(sim)
 app.command()(worker)
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
-for _command in (camera, demo, edge, evidence, init, migrate, keys, retention):
+for _command in (camera, demo, edge, evidence, init, migrate, keys, lists, retention):
     _command.register(app)
 
 

@@ -12,6 +12,8 @@ import typer
 from platekeeper.commands.context import app_context, fail
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from platekeeper.alerts.bus import AlertBus
     from platekeeper.config import Settings
 
@@ -58,6 +60,7 @@ def serve(
     store = open_store_if_initialised(settings)
     stack = ExitStack()
     door = bus = world = None
+    refresh_rules: Callable[[], None] | None = None
     if store is not None:
         stack.callback(store.close)
         door = stack.enter_context(running_door(settings, store))
@@ -69,12 +72,15 @@ def serve(
             else store_engine(settings, store)
         )
         # The simulated road keeps its own camera sites (zones by city).
-        stack.enter_context(
+        pipeline = stack.enter_context(
             running_rules(store, engine, bus, settings.rules, sync_cameras=world is None)
         )
+        refresh_rules = pipeline.refresh_now
     else:
         typer.echo("no master key yet (run `platekeeper init`): camera ingest is not served")
-    services = open_services(settings, db, ingest=door, store=store, alerts=bus)
+    services = open_services(
+        settings, db, ingest=door, store=store, alerts=bus, on_hotlist_change=refresh_rules
+    )
     app = create_app(settings, services)
     tls_args: dict[str, str] = {}
     scheme = "http"
