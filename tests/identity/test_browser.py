@@ -407,3 +407,44 @@ def test_an_operator_reviews_with_the_keyboard(
         states = sorted(s.scalars(select(Violation.status).where(Violation.region == "north")))
     assert states == ["awaiting_second", "pending", "rejected"]
     assert page.problems == []
+
+
+def test_admin_adds_a_camera_and_issues_a_key(
+    server: str, page: Any, services: Services, clock: Clock
+) -> None:
+    admin = add_user(services, "root", Role.ADMINISTRATOR, all_regions=True)
+    sign_in_page(page, server, "root", admin.secret, clock)
+    page.click("nav >> text=Manage cameras")
+    page.wait_for_url(server + "/admin/cameras")
+    page.click("text=New camera")
+    page.fill("input[name=code]", "TAS-CHOR-02")
+    page.fill("input[name=name]", "Chorsu 2")
+    page.fill("input[name=bank]", "TAS-B7")
+    page.fill("input[name=agency]", "traffic police")
+    page.fill("input[name=region]", "north")
+    page.fill("input[name=latitude]", "41.326")
+    page.fill("input[name=longitude]", "69.228")
+    page.fill("input[name=heading]", "270")
+    shot(page, "40-new-camera-form")
+    page.click("main button[type=submit]")
+    secret = page.inner_text("[data-testid=camera-secret]")
+    key_id = page.inner_text("[data-testid=camera-key-id]")
+    assert len(secret) == 43
+    assert key_id.startswith("ck_")
+    shot(page, "41-camera-key-shown-once")
+    page.click("text=Open the camera")
+    page.wait_for_url(server + "/admin/cameras/TAS-CHOR-02")
+    assert secret not in page.content()
+    page.fill("input[name=name]", "Chorsu 2 (west)")
+    page.click("button:has-text('Save changes')")
+    page.wait_for_selector("h1:has-text('Chorsu 2 (west)')")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button:has-text('Disable')")
+    page.wait_for_selector("[data-testid=camera-state]:has-text('disabled')")
+    assert key_id in page.inner_text("[data-testid=camera-keys]")
+    shot(page, "42-camera-disabled")
+    page.click("nav >> text=Settings")
+    page.wait_for_url(server + "/admin/settings")
+    assert "Approval threshold (days)" in page.inner_text("main")
+    shot(page, "43-settings")
+    assert page.problems == []

@@ -116,6 +116,24 @@ MATRIX: dict[str, object] = {
     "POST /api/v1/hotlists/entries": SUPERVISOR,
     "DELETE /api/v1/hotlists/entries/{entry_id}": SUPERVISOR,
     "POST /api/v1/registry/import": ADMIN,
+    "GET /admin/cameras": ADMIN,
+    "GET /admin/cameras/new": ADMIN,
+    "POST /admin/cameras": ADMIN,
+    "POST /api/v1/cameras": ADMIN,
+    "GET /admin/cameras/{code}": ADMIN,
+    "GET /api/v1/cameras/{code}": ADMIN,
+    "POST /admin/cameras/{code}": ADMIN,
+    "PATCH /api/v1/cameras/{code}": ADMIN,
+    "POST /admin/cameras/{code}/disable": ADMIN,
+    "POST /api/v1/cameras/{code}/disable": ADMIN,
+    "POST /admin/cameras/{code}/enable": ADMIN,
+    "POST /api/v1/cameras/{code}/enable": ADMIN,
+    "POST /admin/cameras/{code}/keys": ADMIN,
+    "POST /api/v1/cameras/{code}/keys": ADMIN,
+    "POST /admin/cameras/{code}/keys/{key_id}/revoke": ADMIN,
+    "POST /api/v1/cameras/{code}/keys/{key_id}/revoke": ADMIN,
+    "GET /admin/settings": ADMIN,
+    "GET /api/v1/settings": ADMIN,
 }
 # Walked last (or not at all) for signed-in clients, since they end the session.
 SESSION_ENDING = {"POST /logout", "POST /api/v1/logout"}
@@ -177,6 +195,8 @@ def request(client: TestClient, key: str) -> int:
     path = re.sub(r"\{violation_id\}", NO_SUCH_USER, path)
     path = re.sub(r"\{(hotlist_id|entry_id)\}", NO_SUCH_USER, path)
     path = re.sub(r"\{token\}", NO_SUCH_TOKEN, path)
+    path = re.sub(r"\{code\}", "NO-SUCH-CAMERA", path)
+    path = re.sub(r"\{key_id\}", "ck_0000", path)
     return client.request(method, path).status_code
 
 

@@ -26,6 +26,7 @@ from platekeeper.web.routes import (
     alerts,
     approvals,
     audit,
+    camera_admin,
     cameras,
     home,
     hotlists,
@@ -37,6 +38,7 @@ from platekeeper.web.routes import (
     users,
     verify,
 )
+from platekeeper.web.routes import settings as settings_page
 from platekeeper.web.security import (
     CrossOriginProtection,
     SecurityHeaders,
@@ -139,6 +141,18 @@ def default_features() -> tuple[Feature, ...]:
             enabled=_with_store,
         ),
         Feature(
+            "camera_admin",
+            camera_admin.build_router,
+            nav=(
+                NavItem(
+                    title="Manage cameras",
+                    href="/admin/cameras",
+                    permission=Permission.CAMERAS_MANAGE,
+                ),
+            ),
+            enabled=lambda s: s.cameras_admin is not None,
+        ),
+        Feature(
             "users",
             users.build_router,
             nav=(
@@ -153,6 +167,18 @@ def default_features() -> tuple[Feature, ...]:
                     href="/admin/roles",
                     api="/api/v1/roles",
                     permission=Permission.USERS_MANAGE,
+                ),
+            ),
+        ),
+        Feature(
+            "settings",
+            settings_page.build_router,
+            nav=(
+                NavItem(
+                    title="Settings",
+                    href="/admin/settings",
+                    api="/api/v1/settings",
+                    permission=Permission.SETTINGS_MANAGE,
                 ),
             ),
         ),

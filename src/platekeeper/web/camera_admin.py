@@ -128,6 +128,9 @@ class CameraAdmin:
 
     # -- reading ----------------------------------------------------------------
 
+    def cameras(self, actor: Actor) -> list[CameraView]:
+        return [camera_view(c) for c in self.store.cameras.all() if actor.scope.covers(c.region)]
+
     def get(self, actor: Actor, code: str) -> CameraView:
         with self.store.db.read() as s:
             return camera_view(camera_info(self._load(s, actor, code)))
@@ -213,11 +216,17 @@ class CameraAdmin:
             view = camera_view(camera_info(row))
         return IssuedCameraKey(camera=view, key_id=issued.key_id, secret=secret_text(issued))
 
-    def revoke_key(self, actor: Actor, key_id: str) -> CameraKeyView:
+    def revoke_key(self, actor: Actor, key_id: str, *, code: str | None = None) -> CameraKeyView:
+        """Revoke a key (of camera ``code`` when given): its requests are refused from now on."""
         with self._changing() as (s, a):
             key = s.get(CameraKey, key_id)
             camera = s.get(Camera, key.camera_id) if key is not None else None
-            if key is None or camera is None or not actor.scope.covers(camera.region):
+            if (
+                key is None
+                or camera is None
+                or not actor.scope.covers(camera.region)
+                or (code is not None and camera.code != code)
+            ):
                 raise NotFoundError("No such camera key in your regions.")
             if key.revoked_at is None:
                 self.keys.revoke(key_id, session=s)

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from platekeeper.recognition import PlateRead, Recognizer
     from platekeeper.rules.signal_door import SignalDoor
     from platekeeper.store.facade import Store
+    from platekeeper.web.camera_admin import CameraAdmin
     from platekeeper.web.driver_links import DriverLinks
     from platekeeper.web.investigation import Investigation
     from platekeeper.web.listings import Listings
@@ -68,6 +69,7 @@ class Services:
     driver_links: DriverLinks | None = None
     signals: SignalDoor | None = None
     listings: Listings | None = None
+    cameras_admin: CameraAdmin | None = None
 
 
 def build_services(
@@ -103,6 +105,7 @@ def build_services(
     }
     box = SecretBox(sealing_key)
     investigation = live = approvals = review = driver_links = signals = listings = None
+    cameras_admin = None
     if store is not None and ingest is not None:
         from platekeeper.rules.signal_door import SignalDoor
         from platekeeper.rules.signal_store import DatabaseSignalTimeline
@@ -114,6 +117,7 @@ def build_services(
             max_skew_s=settings.store.max_clock_skew_seconds,
         )
     if store is not None:
+        from platekeeper.web.camera_admin import CameraAdmin
         from platekeeper.web.driver_links import DriverLinks
         from platekeeper.web.investigation import Investigation
         from platekeeper.web.listings import Listings
@@ -172,6 +176,7 @@ def build_services(
         listings = Listings(
             store, db, audit_log, plate_index=plate_index, on_change=on_hotlist_change
         )
+        cameras_admin = CameraAdmin(store, db, audit_log)
     return Services(
         db=db,
         clock=clock,
@@ -189,6 +194,7 @@ def build_services(
         driver_links=driver_links,
         signals=signals,
         listings=listings,
+        cameras_admin=cameras_admin,
     )
 
 
