@@ -89,8 +89,10 @@ def test_the_simulated_network_feeds_reads_journeys_and_live_views(
                 s.execute(select(Violation.offence, func.count()).group_by(Violation.offence)).all()
             )
         # Red light from the controllers' phases (signal door) and the reads'
-        # stop-line tracks; no-plate passes are not sent through the door yet.
-        assert {"unregistered", "expired", "hotlist", "red_light"} <= set(offences), offences
+        # stop-line tracks; passes with no readable plate come with a null plate.
+        assert {"unregistered", "expired", "hotlist", "red_light", "no_plate"} <= set(offences), (
+            offences
+        )
         assert feed.counts.phases > 1000
         resent = feed.backfill(now - 2 * 86400, now - 600)  # the same captures again
         with web_store.db.read() as s:
