@@ -105,3 +105,52 @@ def test_refused_messages_store_nothing(central: Central, camera: Camera) -> Non
     assert camera.send(topic, good)["status"] == 200
     assert camera.send(topic, good)["status"] == 401, "a replayed message is refused"
     assert len(central.stored()) == 1
+
+
+def test_signal_phases_over_mqtt_reach_the_red_light_timeline(
+    central: Central, camera: Camera
+) -> None:
+    from platekeeper.config import Settings
+    from platekeeper.rules.signal_store import DatabaseSignalTimeline
+    from platekeeper.rules.signals import Phase
+    from platekeeper.store.facade import StoreConfig, open_store
+
+    topic = f"{camera.prefix}/EDGE-01/signals"
+    at = datetime.now(UTC) - timedelta(seconds=30)
+
+    def phases(*events: tuple[str, datetime, str]) -> bytes:
+        batch = [{"signal": s, "at": t.isoformat(), "phase": p} for s, t, p in events]
+        return json.dumps({"events": batch}).encode()
+
+    good = phases(("EDGE-sig", at, "red"), ("EDGE-sig", at + timedelta(seconds=10), "green"))
+    ack = camera.send(topic, envelope(central, topic, good))
+    assert (ack["status"], ack["recorded"]) == (200, 2), ack
+    # Another bank's head, a future instant, no such phase: refused, nothing kept.
+    elsewhere = phases(("SAM-B1-sig", at, "green"))
+    assert camera.send(topic, envelope(central, topic, elsewhere))["status"] == 403
+    future = phases(("EDGE-sig", at + timedelta(hours=1), "green"))
+    assert camera.send(topic, envelope(central, topic, future))["status"] == 422
+    purple = phases(("EDGE-sig", at + timedelta(seconds=20), "purple"))
+    assert camera.send(topic, envelope(central, topic, purple))["status"] == 422
+    # Signed for the reads topic or for HTTP: not valid on the signals topic.
+    reads_topic = f"{camera.prefix}/EDGE-01/reads"
+    later = phases(("EDGE-sig", at + timedelta(seconds=25), "amber"))
+    assert camera.send(topic, envelope(central, reads_topic, later))["status"] == 401
+    http = sign(central.camera.key_id, central.camera.secret, "POST", topic, later)
+    as_http = {"headers": http, "body": base64.b64encode(later).decode()}
+    assert camera.send(topic, as_http)["status"] == 401
+
+    store = open_store(StoreConfig.from_settings(Settings(data_dir=central.data_dir)))
+    try:
+        timeline = DatabaseSignalTimeline(store.db)
+        red = timeline.state_at("EDGE-sig", at.timestamp() + 5)
+        assert red is not None
+        assert red.phase is Phase.RED
+        green = timeline.state_at("EDGE-sig", at.timestamp() + 10)
+        assert green is not None
+        assert green.phase is Phase.GREEN
+        latest = timeline.latest("EDGE-sig")  # neither purple nor the refused amber got in
+        assert latest == pytest.approx(at.timestamp() + 10)
+        assert timeline.state_at("SAM-B1-sig", at.timestamp() + 5) is None
+    finally:
+        store.close()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from platekeeper.alerts.bus import AlertBus
     from platekeeper.config import Settings
+    from platekeeper.ingest.mqtt import TopicHandler
     from platekeeper.review.pipeline import RulesPipeline
     from platekeeper.rules.engine import RulesEngine
     from platekeeper.rules.settings import RulesSettings
@@ -43,6 +44,21 @@ def signals_of(settings: Settings, store: Store) -> SignalTimeline:
     from platekeeper.rules.signal_store import DatabaseSignalTimeline
 
     return DatabaseSignalTimeline(store.db, max_gap_s=settings.rules.signal_max_gap_s)
+
+
+def mqtt_topics(settings: Settings, store: Store) -> dict[str, TopicHandler]:
+    """What the MQTT door takes beside reads and frames: signal phases on
+    ``<prefix>/<camera code>/signals``, into the same timeline as the HTTP door's."""
+    from platekeeper.rules.signal_door import SignalDoor, phases_topic
+    from platekeeper.rules.signal_store import DatabaseSignalTimeline
+
+    door = SignalDoor(
+        DatabaseSignalTimeline(store.db, max_gap_s=settings.rules.signal_max_gap_s),
+        store.cameras,
+        store.clock,
+        max_skew_s=settings.store.max_clock_skew_seconds,
+    )
+    return {"signals": phases_topic(door)}
 
 
 @contextlib.contextmanager

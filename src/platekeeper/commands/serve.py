@@ -35,7 +35,12 @@ def serve(
     """Serve the operator web app and its API (HTTPS by default)."""
     import uvicorn
 
-    from platekeeper.commands.rules_stack import running_rules, signals_of, store_engine
+    from platekeeper.commands.rules_stack import (
+        mqtt_topics,
+        running_rules,
+        signals_of,
+        store_engine,
+    )
     from platekeeper.commands.webstack import (
         is_initialised,
         open_database,
@@ -63,7 +68,9 @@ def serve(
     refresh_rules: Callable[[], None] | None = None
     if store is not None:
         stack.callback(store.close)
-        door = stack.enter_context(running_door(settings, store))
+        door = stack.enter_context(
+            running_door(settings, store, topics=mqtt_topics(settings, store))
+        )
         bus = _alerts(settings, stack)
         world = SimWorld.load(settings) if simulate else None
         engine = (

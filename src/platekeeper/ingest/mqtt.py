@@ -9,6 +9,11 @@ goes to ``<prefix>/<camera code>/acks``: ``{"nonce", "status", ...}`` with
 the HTTP status the request would have had, so the camera resends until it
 sees a 200 — the idempotency keys make the resends harmless.
 
+Other kinds of message join through ``topics``: a handler per last topic
+level, given the verified camera's code and the body. ``serve`` adds
+``signals``: a junction controller's phases, as it would POST them to
+``/api/v1/signals/phases`` (``rules.signal_door.phases_topic``).
+
 The subscription is QoS 1 on a persistent session (a fixed client id, no
 clean start): what cameras publish while the server is down waits at the
 broker, and a message whose processing was cut short is delivered again.
@@ -20,16 +25,15 @@ import base64
 import binascii
 import json
 import logging
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from platekeeper.ingest.payloads import (
     FrameBatch,
-    IngestResult,
-    QueuedResult,
     ReadBatch,
     describe,
 )
@@ -38,6 +42,19 @@ from platekeeper.ingest.signing import NONCE_HEADER, SignatureError
 from platekeeper.store.errors import InvalidRead
 
 logger = logging.getLogger(__name__)
+
+TopicHandler = Callable[[str, bytes], BaseModel]
+"""Handles one signed message of a camera (its code, the body); raises
+:class:`TopicRefused` with the status the camera is answered."""
+
+
+class TopicRefused(Exception):
+    """A message refused, with the HTTP status it would have had."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
 
 
 class MqttIngest:
@@ -49,8 +66,12 @@ class MqttIngest:
         port: int = 1883,
         prefix: str = "platekeeper/cameras",
         client_id: str = "platekeeper-ingest",
+        topics: Mapping[str, TopicHandler] | None = None,
     ) -> None:
         self.gateway = gateway
+        self.topics = dict(topics or {})
+        if {"reads", "frames", "acks"} & set(self.topics):
+            raise ValueError("reads, frames and acks are the door's own topics")
         self.prefix = prefix.rstrip("/")
         self.host, self.port = host, port
         client = mqtt.Client(
@@ -77,8 +98,9 @@ class MqttIngest:
         if getattr(reason, "is_failure", False):
             logger.error("MQTT broker refused the connection: %s", reason)
             return
-        client.subscribe([(f"{self.prefix}/+/reads", 1), (f"{self.prefix}/+/frames", 1)])
-        logger.info("camera ingest listening on MQTT %s/+/reads and /frames", self.prefix)
+        kinds = ["reads", "frames", *sorted(self.topics)]
+        client.subscribe([(f"{self.prefix}/+/{kind}", 1) for kind in kinds])
+        logger.info("camera ingest listening on MQTT %s/+/%s", self.prefix, "|".join(kinds))
 
     def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
         topic = str(message.topic)
@@ -94,44 +116,38 @@ class MqttIngest:
             headers, body = self._open(payload)
             nonce = headers.get(NONCE_HEADER)
             result = self._deliver(topic, headers, body)
-        except _Refused as exc:
+        except TopicRefused as exc:
             return {"status": exc.status, "detail": exc.detail, "nonce": nonce}
         return {"status": 200, "nonce": nonce, **result.model_dump()}
 
     def _open(self, payload: bytes) -> tuple[dict[str, str], bytes]:
         if len(payload) > self.gateway.max_body_bytes * 4 // 3 + 4096:
-            raise _Refused(413, "message too large")
+            raise TopicRefused(413, "message too large")
         try:
             envelope = json.loads(payload)
             headers = {str(k): str(v) for k, v in dict(envelope["headers"]).items()}
             return headers, base64.b64decode(str(envelope["body"]), validate=True)
         except (ValueError, KeyError, TypeError, binascii.Error):
-            raise _Refused(422, "not a signed envelope") from None
+            raise TopicRefused(422, "not a signed envelope") from None
 
-    def _deliver(
-        self, topic: str, headers: dict[str, str], body: bytes
-    ) -> IngestResult | QueuedResult:
+    def _deliver(self, topic: str, headers: dict[str, str], body: bytes) -> BaseModel:
         try:
             camera = self.gateway.keys.verify(headers, "PUBLISH", topic, body)
         except SignatureError as exc:
-            raise _Refused(exc.status, exc.reason) from None
+            raise TopicRefused(exc.status, exc.reason) from None
         code, _, kind = topic[len(self.prefix) + 1 :].partition("/")
         if code != camera.camera_code:
-            raise _Refused(403, "this key may not publish here")
+            raise TopicRefused(403, "this key may not publish here")
+        handler = self.topics.get(kind)
+        if handler is not None:
+            return handler(camera.camera_code, body)
         try:
             if kind == "reads":
                 return self.gateway.service.ingest(camera, ReadBatch.model_validate_json(body))
             if self.gateway.queue is None:
-                raise _Refused(404, "this server takes no frames")
+                raise TopicRefused(404, "this server takes no frames")
             return self.gateway.queue_frames(camera, FrameBatch.model_validate_json(body))
         except ValidationError as exc:
-            raise _Refused(422, describe(exc)) from None
+            raise TopicRefused(422, describe(exc)) from None
         except InvalidRead as exc:
-            raise _Refused(422, str(exc)) from None
-
-
-class _Refused(Exception):
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
+            raise TopicRefused(422, str(exc)) from None

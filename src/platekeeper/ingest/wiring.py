@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from platekeeper.config import Settings
 from platekeeper.ingest.camera_keys import CameraKeys
@@ -15,6 +16,9 @@ from platekeeper.ingest.service import IngestGateway, IngestService
 from platekeeper.ingest.worker import FrameWorker
 from platekeeper.recognition import Recognizer
 from platekeeper.store.facade import Store
+
+if TYPE_CHECKING:
+    from platekeeper.ingest.mqtt import TopicHandler
 
 logger = logging.getLogger(__name__)
 
@@ -57,10 +61,13 @@ def work(worker: FrameWorker, stop: threading.Event, idle_seconds: float = 0.5) 
 
 
 @contextmanager
-def running_door(settings: Settings, store: Store) -> Iterator[IngestGateway]:
+def running_door(
+    settings: Settings, store: Store, *, topics: Mapping[str, TopicHandler] | None = None
+) -> Iterator[IngestGateway]:
     """The camera door with what runs beside it: the MQTT listener when a
-    broker is set, and, on the embedded queue, the recognition worker that
-    the single ``serve`` process runs itself."""
+    broker is set (with the handlers of ``topics`` beside reads and frames),
+    and, on the embedded queue, the recognition worker that the single
+    ``serve`` process runs itself."""
     from platekeeper.ingest.mqtt import MqttIngest
 
     queue = open_queue(settings, store)
@@ -75,6 +82,7 @@ def running_door(settings: Settings, store: Store) -> Iterator[IngestGateway]:
                 host=settings.ingest.mqtt_host,
                 port=settings.ingest.mqtt_port,
                 prefix=settings.ingest.mqtt_prefix,
+                topics=topics,
             )
             listener.start()
         if settings.ingest.queue_url == "local":

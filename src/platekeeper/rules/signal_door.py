@@ -6,7 +6,8 @@ named for that bank (``<bank>-…``): a stolen key of one junction cannot
 paint another junction green. Events too far in the future are refused; a
 repeated event is ignored. They land in the database timeline that the red
 light rule consults, so the controller feed and the rules may run in
-different processes.
+different processes. Over MQTT the same batch comes to
+``<prefix>/<camera code>/signals``, signed like a read (:func:`phases_topic`).
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from platekeeper.ingest.mqtt import TopicHandler, TopicRefused
+from platekeeper.ingest.payloads import describe
 from platekeeper.rules.signal_store import DatabaseSignalTimeline
 from platekeeper.rules.signals import PhaseEvent
 from platekeeper.store.cameras import CameraRepository
@@ -70,3 +73,20 @@ class SignalDoor:
                 raise SignalRefused(f"event {n}: the instant is in the future")
         self.timeline.record_many([(e.signal, e.ts, e.phase) for e in batch.events])
         return PhasesResult(recorded=len(batch.events))
+
+
+def phases_topic(door: SignalDoor) -> TopicHandler:
+    """The MQTT door's handler of ``signals`` messages: the verified camera's
+    phase batch, judged as the HTTP door judges it."""
+
+    def handle(camera_code: str, body: bytes) -> PhasesResult:
+        try:
+            batch = PhaseBatch.model_validate_json(body)
+        except ValidationError as exc:
+            raise TopicRefused(422, describe(exc)) from None
+        try:
+            return door.record(camera_code, batch)
+        except SignalRefused as exc:
+            raise TopicRefused(exc.status, str(exc)) from None
+
+    return handle
