@@ -20,13 +20,15 @@ from platekeeper.review.models import Violation
 from platekeeper.review.pipeline import RulesPipeline
 from platekeeper.review.violations import ViolationStore
 from platekeeper.rules.signal_store import DatabaseSignalTimeline
-from platekeeper.sim.feed import FeedState, SimFeed, issue_keys, register_network
+from platekeeper.sim.camera_view import CameraView
+from platekeeper.sim.feed import SimFeed
+from platekeeper.sim.feed_setup import FeedState, issue_keys, register_network
 from platekeeper.sim.network import Network
 from platekeeper.sim.population import Population
 from platekeeper.sim.rules_setup import engine_for
 from platekeeper.store.engine import Database
 from platekeeper.store.facade import Store
-from platekeeper.store.models import Read
+from platekeeper.store.models import EvidenceBlob, Read
 from platekeeper.web.app import create_app
 
 SEED, FLEET = 3, 300
@@ -74,7 +76,7 @@ def test_the_simulated_network_feeds_reads_journeys_and_live_views(
             state,
             again,
             camera_link,
-            recognizer=Recognizer(settings.recognition),
+            view=CameraView(network, population, Recognizer(settings.recognition), seed=SEED),
             clock=lambda: clock().timestamp(),
         )
         sent = feed.backfill(now - 2 * 86400, now - 600)
@@ -98,7 +100,8 @@ def test_the_simulated_network_feeds_reads_journeys_and_live_views(
         with web_store.db.read() as s:
             assert s.scalar(select(func.count()).select_from(Read)) == sent == resent
 
-        # The live phase: crops rendered and read by the engine, sent with the read.
+        # The live phase: camera frames rendered and read by the engine, sent
+        # with the engine's crop.
         recent = [
             c
             for c in feed.sim.captures(
@@ -108,12 +111,17 @@ def test_the_simulated_network_feeds_reads_journeys_and_live_views(
         ][:6]
         assert len(recent) >= 3
         live = [(c, feed.live_read(c)) for c in recent]
-        right = sum(1 for c, r in live if r is not None and r["plate"] == c.plate)
-        assert right >= len(recent) - 1
+        assert feed.counts.live_rendered == len(recent)
+        assert all(r["frame_jpeg"] for _c, r in live)
+        right = sum(1 for c, r in live if r["plate"] == c.plate)
+        assert right == feed.counts.live_right >= 2
         for capture, read in live:
-            if read is not None:
-                feed._post(capture.camera_id, [read])
+            feed._post_reads(capture.camera_id, [read])
         assert feed.counts.refused == 0, feed.counts.errors
+        with web_store.db.read() as s:
+            kinds = Counter(s.scalars(select(EvidenceBlob.kind)))
+        assert kinds["frame"] == len(recent)
+        assert kinds["crop"] == feed.counts.live_read
 
     # Commuters: the vehicle seen most often has a believable journey.
     seen = Counter(
@@ -144,5 +152,6 @@ def test_the_simulated_network_feeds_reads_journeys_and_live_views(
     with sign_in(new_client(app), otto, clock) as c:
         page = c.get("/api/v1/reads/live").json()
         shown = {r["plate"] for r in page["reads"]}
-        assert {r["plate"] for _c, r in live if r is not None} <= shown
-        assert all(r["crop_url"] for r in page["reads"] if r["plate"] in shown)
+        read_live = {r["plate"] for _c, r in live if r["plate"]}
+        assert read_live <= shown
+        assert all(r["crop_url"] for r in page["reads"] if r["plate"] in read_live)

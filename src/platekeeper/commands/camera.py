@@ -198,7 +198,7 @@ def provision_network(
     """Add every bank of a camera network as a camera, key each (revoking the
     network's earlier keys) and write the keys for `platekeeper sim --server`."""
     from platekeeper.commands.audited import audited_job
-    from platekeeper.sim.feed import issue_keys, register_network
+    from platekeeper.sim.feed_setup import issue_keys, register_network
     from platekeeper.sim.keyfile import write_keys
     from platekeeper.sim.network import Network
     from platekeeper.sim.network_load import NetworkError

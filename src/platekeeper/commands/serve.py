@@ -48,7 +48,7 @@ def serve(
         open_store_if_initialised,
     )
     from platekeeper.ingest.wiring import running_door
-    from platekeeper.sim.feed import SimWorld, running_feed
+    from platekeeper.sim.feed_run import SimWorld, running_feed
     from platekeeper.sim.rules_setup import engine_for
     from platekeeper.web.app import create_app
     from platekeeper.web.tls import ensure_tls_certificate, is_loopback

@@ -1,9 +1,11 @@
 """``platekeeper sim``: the simulated national camera network.
 
-For now it writes the capture stream as JSON lines (one capture each, with
-its ground truth) or, with ``--summary``, counts per bank and per violation;
-it can also export the simulated registry and hotlist as CSV. The stream is
+It writes the capture stream as JSON lines (one capture each, with its
+ground truth) or, with ``--summary``, counts per bank and per violation; it
+can also export the simulated registry and hotlist as CSV. The stream is
 paced in (accelerated) simulated time, or at a fixed rate for a load test.
+With ``--server`` the network's cameras feed a running server instead
+(:mod:`platekeeper.commands.sim_server`).
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ def sim(  # noqa: PLR0917 (one parameter per command-line option)
         typer.Option(
             "--speed",
             min=0.0,
-            help="Simulated seconds per real second (1: real time; 0: as fast as possible).",
+            help="Simulated seconds per real second (1: real time; 0: as fast as possible; "
+            "with --server at least 1).",
         ),
     ] = 1.0,
     rate: Annotated[
@@ -120,11 +123,27 @@ def sim(  # noqa: PLR0917 (one parameter per command-line option)
         bool,
         typer.Option(
             "--recognise/--no-recognise",
-            help="With --server: render each live plate crop and read it with the engine.",
+            help="With --server: render captures as camera frames and read them with the engine.",
         ),
     ] = True,
+    frame_width: Annotated[
+        int,
+        typer.Option(
+            "--frame-width", help="With --server: rendered frame width in pixels (3840: 4K)."
+        ),
+    ] = 1280,
+    renders_per_second: Annotated[
+        float,
+        typer.Option(
+            "--renders-per-second",
+            min=0.0,
+            help="With --server: at most this many captures a second are rendered and read; "
+            "the others are sent as perfect reads.",
+        ),
+    ] = 0.5,
 ) -> None:
     """Simulate the national camera network and stream its captures."""
+    from platekeeper.commands.sim_server import ServerRun, feed_server
     from platekeeper.sim.network import Network
     from platekeeper.sim.network_load import NetworkError
     from platekeeper.sim.population import Population
@@ -132,7 +151,12 @@ def sim(  # noqa: PLR0917 (one parameter per command-line option)
 
     span = _duration(duration)
     if server is not None:
-        _feed_server(server, keys, ca, cameras, vehicles, seed, span, backfill_hours, recognise)
+        feed_server(
+            ServerRun(
+                server, keys, ca, cameras, vehicles, seed, span, backfill_hours, recognise,
+                speed, rate, frame_width, renders_per_second,
+            )
+        )  # fmt: skip
         return
     begin = _start_time(start)
     try:
@@ -149,76 +173,6 @@ def sim(  # noqa: PLR0917 (one parameter per command-line option)
         _summarise(stream, network.banks, span)
     else:
         _write(stream, output, begin.timestamp(), speed, rate)
-
-
-def _feed_server(  # noqa: PLR0917 (the command's options)
-    server: str,
-    keys: Path | None,
-    ca: Path | None,
-    cameras: Path | None,
-    vehicles: int,
-    seed: int,
-    span: float,
-    backfill_hours: float,
-    recognise: bool,
-) -> None:
-    """Act as the network's cameras against ``server`` for ``span`` seconds of real time
-    (captures carry real capture times: a server refuses reads from the future)."""
-    import threading
-    from datetime import date
-
-    from platekeeper.sim.feed import FeedState, SimFeed, https_client
-    from platekeeper.sim.keyfile import KeyFileError, read_keys
-    from platekeeper.sim.network import Network
-    from platekeeper.sim.network_load import NetworkError
-    from platekeeper.sim.population import Population
-
-    if not server.startswith("https://"):
-        fail("--server must be an https:// address")
-    if keys is None:
-        fail("--server needs --keys (from `platekeeper camera provision-network`)")
-        return
-    try:
-        network = Network.load(cameras)
-        issued = read_keys(keys)
-    except (NetworkError, KeyFileError) as exc:
-        fail(str(exc))
-        return
-    missing = [b.camera_id for b in network.bank_list if b.camera_id not in issued]
-    if missing:
-        fail(f"{len(missing)} cameras of the network have no key, e.g. {missing[0]}")
-    recognizer = None
-    if recognise:
-        from platekeeper.recognition import Recognizer
-
-        recognizer = Recognizer()
-    population = Population.generate(network, vehicles, seed, reference=date.today())
-    state = FeedState(None, seed, vehicles, date.today())
-    with https_client(server.rstrip("/"), ca) as client:
-        feed = SimFeed(network, population, state, issued, client, recognizer=recognizer)
-        now = time.time()
-        if backfill_hours:
-            sent = feed.backfill(now - backfill_hours * 3600, now)
-            typer.echo(f"backfill: {sent} reads of the last {backfill_hours:g} hours sent")
-        stop = threading.Event()
-        timer = threading.Timer(span, stop.set)
-        timer.start()
-        try:
-            feed.run_live(stop)
-        except KeyboardInterrupt:
-            raise typer.Exit(130) from None
-        finally:
-            timer.cancel()
-    counts = feed.counts
-    typer.echo(
-        f"live: {counts.live_captures} captures, {counts.live_read} read "
-        f"({counts.live_right} right), {counts.live_unread} unreadable, "
-        f"{counts.live_no_plate} with no plate; {counts.refused} refused by the server"
-    )
-    if counts.refused:
-        for error in counts.errors[:3]:
-            typer.echo(f"  refused: {error}", err=True)
-        raise typer.Exit(1)
 
 
 def _duration(text: str) -> float:

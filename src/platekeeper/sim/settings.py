@@ -30,6 +30,22 @@ class SimSettings(BaseModel):
     recognise: bool = Field(
         default=True,
         title="Read live captures",
-        description="Render each live capture's plate and read it with the recognition "
-        "engine (off: send the text a perfect reader would).",
+        description="Render live captures as camera frames and read them with the "
+        "recognition engine (off: send the text a perfect reader would).",
+    )
+    frame_width: int = Field(
+        default=1280,
+        ge=320,
+        le=16384,
+        title="Rendered frame width",
+        description="Width in pixels of a rendered camera frame (the height follows the "
+        "bank's aspect ratio); 3840 for the banks' own 4K, at about three times the cost.",
+    )
+    renders_per_second: float = Field(
+        default=0.5,
+        ge=0,
+        le=100,
+        title="Rendered captures per second",
+        description="At most this many live captures a second are rendered and read (each "
+        "costs most of a second of CPU); the others are sent as perfect reads.",
     )
