@@ -17,8 +17,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from platekeeper.audit.log import AuditLog
+from platekeeper.audit.transaction import audited_write
 from platekeeper.auth.errors import ConflictError, NotFoundError, PermissionDeniedError
 from platekeeper.auth.principal import Principal
 from platekeeper.auth.roles import Permission
@@ -147,7 +149,7 @@ class ReviewQueue:
     def claim(self, actor: Principal, violation_id: int) -> ViolationDetail:
         self._require(actor, Permission.VIOLATIONS_REVIEW)
         now = self.clock()
-        with self.store.db.write() as s:
+        with audited_write(self.store.db, self.audit_db) as (s, a):
             row = self._load(actor, violation_id, s)
             if row.status not in OPEN:
                 raise ConflictError(f"This violation is {row.status} already.")
@@ -155,7 +157,7 @@ class ReviewQueue:
                 raise ConflictError("Another reviewer is working on this violation.")
             row.claimed_by_id = actor.user_id
             row.claimed_at = now
-            self._audit(actor, "violation.claim", row)
+            self._audit(actor, "violation.claim", row, session=a)
             return self._detail(row, actor)
 
     def decide(
@@ -166,7 +168,7 @@ class ReviewQueue:
         if not confirm and not reason:
             raise ConflictError("Say why the violation is rejected.")
         now = self.clock()
-        with self.store.db.write() as s:
+        with audited_write(self.store.db, self.audit_db) as (s, a):
             row = self._load(actor, violation_id, s)
             if row.status == "pending":
                 step = "first"
@@ -194,7 +196,7 @@ class ReviewQueue:
                 row.status = "confirmed" if confirm else "rejected"
             row.claimed_by_id = row.claimed_at = None
             action = f"violation.{'second.' if step == 'second' else ''}{decision}"
-            self._audit(actor, action, row, reason=reason)
+            self._audit(actor, action, row, session=a, reason=reason)
             return self._detail(row, actor)
 
     # -- helpers -------------------------------------------------------------------
@@ -221,17 +223,28 @@ class ReviewQueue:
         held_since = row.claimed_at or now
         return now - held_since < timedelta(minutes=self.policy.claim_minutes)
 
-    def _audit(self, actor: Principal, action: str, row: Violation, **details: str) -> None:
-        with self.audit_db.write() as a:
-            self.audit.record(
-                a,
-                action,
-                actor_id=actor.user_id,
-                actor=actor.username,
-                target=f"violation:{row.id}",
-                client_address=actor.client_address,
-                details={"offence": row.offence, "status": row.status, **details},
-            )
+    def _audit(
+        self,
+        actor: Principal,
+        action: str,
+        row: Violation,
+        session: Session | None = None,
+        **details: str,
+    ) -> None:
+        """Record in ``session`` (the change's, from ``audited_write``) or on its own."""
+        if session is None:
+            with self.audit_db.write() as a:
+                self._audit(actor, action, row, a, **details)
+            return
+        self.audit.record(
+            session,
+            action,
+            actor_id=actor.user_id,
+            actor=actor.username,
+            target=f"violation:{row.id}",
+            client_address=actor.client_address,
+            details={"offence": row.offence, "status": row.status, **details},
+        )
 
     def _summary(self, row: Violation, actor: Principal) -> ViolationSummary:
         camera = self.store.cameras.get(row.camera_id)
