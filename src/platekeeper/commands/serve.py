@@ -110,6 +110,7 @@ def serve(
                 keys=door.keys,
                 base_url=f"{scheme}://{local}:{port or web.port}",
                 certificate=Path(tls_args["ssl_certfile"]) if use_tls else None,
+                announce=typer.echo,  # plates to search for: the terminal, never the logs
             )
         )
         typer.echo(

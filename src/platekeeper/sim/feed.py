@@ -134,6 +134,7 @@ class SimFeed:
         self.sim = TripSimulator(network, population, state.seed)
         self.counts = FeedCounts()
         self.sightings: Counter[int] = Counter()  # backfilled captures per vehicle
+        self.backfilled_window: tuple[float, float] | None = None
         self._phases_until = 0.0
 
     # -- sending -------------------------------------------------------------
@@ -233,8 +234,10 @@ class SimFeed:
         self.send_phases(start, end)
 
         def reads() -> Iterable[tuple[str, dict[str, Any]]]:
+            self.sightings.clear()
             for capture in self.sim.captures(*_window(start, end)):
-                self.sightings[capture.vehicle_id] += 1
+                if capture.plate is not None:
+                    self.sightings[capture.vehicle_id] += 1
                 yield capture.camera_id, self.perfect_read(capture)
 
         pending: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -246,6 +249,7 @@ class SimFeed:
             sent += 1
         self._flush(pending)
         self.counts.backfilled += sent
+        self.backfilled_window = (start, end)
         self.state.fed_until = max(self.state.fed_until, end)
         self.state.save()
         return sent
