@@ -203,3 +203,19 @@ def test_config_is_validated() -> None:
         plugins.parse(
             {"type": "red_light", "approaches": {"a": {"signal": "s"}}, "amber_grace_s": 9}
         )
+
+
+def test_three_distinct_frames_when_the_nearest_is_still_before_the_line() -> None:
+    rule, timeline = setup()
+    feed(timeline, T0 - 90, T0 + 400)
+    at = RED + 10
+
+    def point(dt: float, offset: float, name: str) -> TrackPoint:
+        return TrackPoint(at + dt, offset, EvidenceRef("frame", name, at + dt))
+
+    # Crossing 0.1 s after the point a metre short of the line: that frame is "at".
+    track = (point(-1.0, -9.0, "far"), point(-0.1, -1.0, "near"), point(0.8, 7.0, "beyond"))
+    (f,) = rule.evaluate(read("cam-j", at, track=track, evidence=EVIDENCE))
+    roles = [(e.role, e.ref) for e in f.evidence if e.kind == "frame"]
+    assert roles == [("before", "far"), ("at", "near"), ("past", "beyond")]
+    assert f.details["evidence_complete"] is True

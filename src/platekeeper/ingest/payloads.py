@@ -13,7 +13,14 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+# Track points of one read that may carry a frame: the rule needs three
+# (before, at and past the line); a few more let the edge send neighbours.
+from platekeeper.store.reads import MAX_TRACK_FRAMES
+
 MAX_READS = 100
+MAX_TRACK_FRAME_B64 = 4 * 1024 * 1024
+"""Longest base64 text of one track frame (about 3 MiB of JPEG); the body
+limit and the store's frame limit apply as well."""
 MAX_BODY_BYTES = 8 * 1024 * 1024
 """Largest request body accepted (413 above): a batch of reads with crops, or
 a few reads with full frames."""
@@ -51,6 +58,14 @@ class TrackPointIn(BaseModel):
     offset_m: float = Field(
         ge=-1000.0, le=1000.0, description="Metres along the travel, negative before the line."
     )
+    frame_jpeg: str | None = Field(
+        default=None,
+        max_length=MAX_TRACK_FRAME_B64,
+        description=(
+            "The frame that shows the vehicle here, base64 JPEG: the red-light evidence "
+            "before, at and past the line. At most MAX_TRACK_FRAMES points of a read carry one."
+        ),
+    )
 
     @field_validator("at")
     @classmethod
@@ -58,6 +73,17 @@ class TrackPointIn(BaseModel):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("the instant must carry a UTC offset")
         return value
+
+    @field_validator("frame_jpeg")
+    @classmethod
+    def _jpeg(cls, value: str | None) -> str | None:
+        data = _image(value)
+        if data is not None and data[:3] != b"\xff\xd8\xff":
+            raise ValueError("not a JPEG")
+        return value
+
+    def frame(self) -> bytes | None:
+        return _image(self.frame_jpeg)
 
 
 def _image(value: str | None) -> bytes | None:
@@ -103,6 +129,13 @@ class ReadIn(BaseModel):
     def _aware(cls, value: datetime) -> datetime:
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("the capture time must carry a UTC offset")
+        return value
+
+    @field_validator("track")
+    @classmethod
+    def _few_frames(cls, value: list[TrackPointIn]) -> list[TrackPointIn]:
+        if sum(p.frame_jpeg is not None for p in value) > MAX_TRACK_FRAMES:
+            raise ValueError(f"at most {MAX_TRACK_FRAMES} track points carry a frame")
         return value
 
     @field_validator("crop_jpeg", "frame_jpeg", "clip_mp4")

@@ -4,7 +4,8 @@ A package is a ZIP file:
 
 - ``manifest.json`` — the violation (offence, time, camera and where it
   stands, plate, rule details, both review decisions) and every other file
-  with its size and SHA-256;
+  with its size, SHA-256 and, for a frame the rule named, its role (red
+  light: ``before``, ``at`` and ``past`` the stop line);
 - ``manifest.sig`` — the Ed25519 signature of ``manifest.json``'s bytes;
 - ``public-key.pem`` — the signing key, for convenience: integrity can be
   checked with it, but who signed is proven only by checking against the
@@ -41,9 +42,13 @@ class PackageFile:
     name: str
     media_type: str
     data: bytes = field(repr=False)
+    role: str = ""
+    """What the file shows, when the rule said (``before``, ``at`` or ``past``
+    the stop line, ``track-N``); listed in the manifest."""
 
 
 def file_name(read_id: int, kind: str, media_type: str) -> str:
+    """``read-ID-KIND.EXT``; a frame with a role is named by it (``read-ID-before.jpg``)."""
     return f"read-{read_id}-{kind}.{_EXTENSIONS.get(media_type, 'bin')}"
 
 
@@ -66,6 +71,7 @@ def build_package(
                 "media_type": f.media_type,
                 "bytes": len(f.data),
                 "sha256": hashlib.sha256(f.data).hexdigest(),
+                **({"role": f.role} if f.role else {}),
             }
             for f in everything
         ],

@@ -44,9 +44,24 @@ class ContextSync(Protocol):
     def sync(self, worker: RulesWorker) -> list[Finding]: ...
 
 
+TRACK_ROLE = "track"
+"""The role of a read's evidence that is the frame of one of its track points
+(the read's own frame has none)."""
+
+
+def _track(read: StoredRead) -> tuple[TrackPoint, ...]:
+    frames = read.track_frames or (None,) * len(read.track)
+    return tuple(
+        TrackPoint(t, offset, None if blob is None else EvidenceRef("frame", str(blob), t))
+        for (t, offset), blob in zip(read.track, frames, strict=True)
+    )
+
+
 def read_event(read: StoredRead) -> ReadEvent:
-    """A stored read as the rules see it (the store's ids as evidence refs)."""
+    """A stored read as the rules see it (the store's ids as evidence refs;
+    each track point with its frame, when it came with one)."""
     ts = read.captured_at.timestamp()
+    on_track = read.track_frame_ids
     return ReadEvent(
         read_id=str(read.id),
         camera=read.camera.code,
@@ -56,8 +71,13 @@ def read_event(read: StoredRead) -> ReadEvent:
         country=read.country,
         candidates=read.candidates,
         direction=read.camera.direction,
-        track=tuple(TrackPoint(t, offset) for t, offset in read.track),
-        evidence=tuple(EvidenceRef(ref.kind.value, str(ref.blob_id), ts) for ref in read.evidence),
+        track=_track(read),
+        evidence=tuple(
+            EvidenceRef(
+                ref.kind.value, str(ref.blob_id), ts, TRACK_ROLE if ref.blob_id in on_track else ""
+            )
+            for ref in read.evidence
+        ),
     )
 
 

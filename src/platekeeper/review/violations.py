@@ -48,6 +48,28 @@ def reads_of(store: Store, row: Violation) -> list[StoredRead]:
     return [r for r in found if r is not None]
 
 
+FRAME_ROLES = ("before", "at", "past")
+"""Roles of frames a finding names (the red-light rule's), in the order shown."""
+
+
+def role_frames(
+    row: Violation, reads: list[StoredRead]
+) -> list[tuple[str, StoredRead, int, float | None]]:
+    """The frames the finding named by role: (role, its read, blob id, instant),
+    in ``FRAME_ROLES`` order; one no longer among its reads' evidence (past
+    retention) is left out."""
+    owner = {ref.blob_id: read for read in reads for ref in read.evidence}
+    found = []
+    for item in json.loads(row.evidence or "[]"):
+        role, ref = item.get("role"), str(item.get("ref", ""))
+        if item.get("kind") != "frame" or role not in FRAME_ROLES or not ref.isdigit():
+            continue
+        read = owner.get(int(ref))
+        if read is not None:
+            found.append((role, read, int(ref), item.get("ts")))
+    return sorted(found, key=lambda f: FRAME_ROLES.index(f[0]))
+
+
 class ViolationStore:
     """The finding sink of the rules worker."""
 

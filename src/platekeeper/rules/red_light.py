@@ -224,8 +224,11 @@ class RedLightRule(Rule[RedLightConfig]):
         out: list[EvidenceRef] = []
         framed = before + after
         nearest = min(framed, key=lambda pf: abs(pf[0].ts - at)) if framed else None
-        if before and before[-1] is not nearest:
-            out.append(before[-1][1].as_role("before"))
+        # When the frame nearest the crossing is still before the line, the
+        # "before" frame is the one ahead of it: three distinct frames.
+        earlier = [pf for pf in before if pf is not nearest]
+        if earlier:
+            out.append(earlier[-1][1].as_role("before"))
         if nearest is not None:
             out.append(nearest[1].as_role("at"))
         past = [frame for p, frame in after if (p, frame) != nearest and p.offset > 0]

@@ -3,8 +3,12 @@
 One ciphertext per read (each costs 29 bytes of version, nonce and tag, so
 one is cheaper than three), holding a compact text form:
 ``PLATE|CAND:CONF,CAND:CONF|LAT,LON`` and, for a read with a stop-line
-track (red-light cameras), ``|TS:OFFSET,TS:OFFSET``. Plates and candidates
-are canonical (``[0-9A-Z]``), so the separators cannot occur inside a field.
+track (red-light cameras), ``|TS:OFFSET,TS:OFFSET``; a point with a frame
+is ``TS:OFFSET:NAME``, where NAME is the first ``FRAME_NAME_HEX`` hex digits
+of the frame blob's content address (inside the ciphertext, so the link
+between a read and its frames is as private as the read). Plates and
+candidates are canonical (``[0-9A-Z]``), so the separators cannot occur
+inside a field.
 """
 
 from __future__ import annotations
@@ -14,6 +18,13 @@ from dataclasses import dataclass
 
 from platekeeper.crypto import DecryptionFailed
 
+FRAME_NAME_HEX = 16
+"""64 bits of the address: enough to tell one read's frames apart."""
+
+
+def frame_name(address: bytes) -> str:
+    return address.hex()[:FRAME_NAME_HEX]
+
 
 @dataclass(frozen=True)
 class ReadPayload:
@@ -21,6 +32,8 @@ class ReadPayload:
     candidates: tuple[tuple[str, float], ...]
     gps: tuple[float, float] | None
     track: tuple[tuple[float, float], ...] = ()
+    track_frames: tuple[str, ...] = ()
+    """Each track point's frame name ("" for none); empty when no point has one."""
 
 
 def encode(
@@ -28,12 +41,17 @@ def encode(
     candidates: Sequence[tuple[str, float]],
     gps: tuple[float, float] | None,
     track: Sequence[tuple[float, float]] = (),
+    track_frames: Sequence[str] = (),
 ) -> bytes:
     alternatives = ",".join(f"{text}:{round(conf, 4)}" for text, conf in candidates)
     position = f"{round(gps[0], 7)},{round(gps[1], 7)}" if gps is not None else ""
     text = f"{plate}|{alternatives}|{position}"
     if track:
-        text += "|" + ",".join(f"{ts:.3f}:{offset:.2f}" for ts, offset in track)
+        names = list(track_frames) or [""] * len(track)
+        text += "|" + ",".join(
+            f"{ts:.3f}:{offset:.2f}" + (f":{name}" if name else "")
+            for (ts, offset), name in zip(track, names, strict=True)
+        )
     return text.encode("ascii")
 
 
@@ -42,10 +60,14 @@ def decode(data: bytes) -> ReadPayload:
         fields = data.decode("ascii").split("|")
         plate, alternatives, position = fields[:3]
         track = []
+        names = []
         if len(fields) == 4:
             for item in fields[3].split(","):
-                ts, offset = item.split(":")
+                ts, offset, *name = item.split(":")
+                if len(name) > 1:
+                    raise ValueError("a track point has at most three parts")
                 track.append((float(ts), float(offset)))
+                names.append(name[0] if name else "")
         elif len(fields) != 3:
             raise ValueError("wrong number of fields")
         candidates = []
@@ -59,7 +81,9 @@ def decode(data: bytes) -> ReadPayload:
             gps = (float(lat), float(lon))
     except ValueError:
         raise DecryptionFailed("a read's payload is malformed") from None
-    return ReadPayload(plate, tuple(candidates), gps, tuple(track))
+    return ReadPayload(
+        plate, tuple(candidates), gps, tuple(track), tuple(names) if any(names) else ()
+    )
 
 
 def plate_of(data: bytes) -> str:

@@ -83,6 +83,9 @@ class _Checked:
     plate: str
     candidates: tuple[tuple[str, float], ...]
     evidence: tuple[CheckedEvidence, ...]
+    """The read's own evidence, then its track frames."""
+    track_points: tuple[int, ...] = ()
+    """The track point of each track frame (the last ones of ``evidence``)."""
 
 
 class ReadStore:
@@ -149,7 +152,8 @@ class ReadStore:
         plate, candidates = self._check_text(read, index)
         _check_track(read, index)
         prepared = self._check_evidence(read, index)
-        return _Checked(read, camera, plate, candidates, prepared)
+        points, frames = self._check_track_frames(read, index)
+        return _Checked(read, camera, plate, candidates, prepared + frames, points)
 
     def _too_old(self, at: datetime, now: datetime) -> bool:
         # Retention periods are whole UTC days: one answer per day and run.
@@ -212,6 +216,37 @@ class ReadStore:
             prepared.append(checked)
         return tuple(prepared)
 
+    def _check_track_frames(
+        self, read: NewRead, index: int | None
+    ) -> tuple[tuple[int, ...], tuple[CheckedEvidence, ...]]:
+        frames = read.track_frames
+        if not frames:
+            return (), ()
+        if len(frames) != len(read.track):
+            raise InvalidRead("track frames must match the track's points", index)
+        points = tuple(n for n, data in enumerate(frames) if data is not None)
+        if len(points) > MAX_TRACK_FRAMES:
+            raise InvalidRead(f"at most {MAX_TRACK_FRAMES} track points carry a frame", index)
+        if points and self.keys.expiry(DataClass.FRAMES, read.captured_at) <= self.clock():
+            days = self.keys.policy(DataClass.FRAMES).keep_days
+            raise InvalidRead(
+                f"the track frames are older than their retention period ({days} days); "
+                "send the read without them",
+                index,
+            )
+        checked = []
+        for n in points:
+            data = frames[n]
+            assert data is not None
+            try:
+                item = check_evidence(EvidenceKind.FRAME, data, self.limits)
+            except EvidenceRejected as exc:
+                raise InvalidRead(f"track point {n}: {exc}", index) from None
+            if item.media_type != "image/jpeg":
+                raise InvalidRead(f"track point {n}: the frame must be a JPEG", index)
+            checked.append(item)
+        return points, tuple(checked)
+
     # -- ingest ------------------------------------------------------------------
 
     def ingest(
@@ -242,14 +277,19 @@ class ReadStore:
             agency = item.camera.agency
             data_key = self.keys.data_key(DataClass.READS, agency, at)
             exact, fuzzy = self.keys.index_key(DataClass.READS, at).indexer.both(item.plate)
-            body = payload.encode(item.plate, item.candidates, item.read.gps, item.read.track)
-            sealed = data_key.cipher.seal(body, record_aad(READ_TABLE, read_id))
+            own = sealed_blobs[position : position + len(item.evidence)]
+            sealed = data_key.cipher.seal(_body(item, own), record_aad(READ_TABLE, read_id))
             db_at = to_db(at)
             read_rows.append(
                 (read_id, db_at, item.camera.id, data_key.id, exact, fuzzy, sealed,
                  float(item.read.confidence), item.read.country, False)
             )  # fmt: skip
-            for blob in sealed_blobs[position : position + len(item.evidence)]:
+            linked: set[bytes] = set()
+            for blob in own:
+                # One link per blob: a frame may be both the read's and a track point's.
+                if blob.address in linked:
+                    continue
+                linked.add(blob.address)
                 links.append((read_id, blob.address, db_at))
                 if blob.address not in blobs:
                     blob_key = self.keys.data_key(EVIDENCE_CLASS[blob.kind], agency, at)
@@ -404,6 +444,13 @@ class ReadStore:
             if key is None or camera is None:
                 continue
             body = payload.decode(key.cipher.open(row.sealed, record_aad(READ_TABLE, row.id)))
+            refs = tuple(evidence.get(row.id, ()))
+            track_frames = _track_frames(body.track_frames, refs)
+            if track_frames:
+                # The read's own evidence first: what shows "the" frame of a
+                # read takes the first one, and that is not a track point's.
+                on_track = set(track_frames)
+                refs = tuple(sorted(refs, key=lambda ref: ref.blob_id in on_track))
             out.append(
                 StoredRead(
                     id=row.id,
@@ -415,8 +462,9 @@ class ReadStore:
                     candidates=body.candidates,
                     gps=body.gps,
                     hit=row.hit,
-                    evidence=tuple(evidence.get(row.id, ())),
+                    evidence=refs,
                     track=body.track,
+                    track_frames=track_frames,
                 )
             )
         return out
@@ -427,9 +475,9 @@ class ReadStore:
         with self.db.engine.connect() as conn:
             for start in range(0, len(wanted), 500):
                 rows = conn.execute(_EVIDENCE_REFS, {"ids": wanted[start : start + 500]})
-                for read_id, blob_id, kind, media_type, size in rows:
+                for read_id, blob_id, kind, media_type, size, address in rows:
                     out.setdefault(read_id, []).append(
-                        EvidenceRef(blob_id, EvidenceKind(kind), media_type, size)
+                        EvidenceRef(blob_id, EvidenceKind(kind), media_type, size, address)
                     )
         return out
 
@@ -468,6 +516,7 @@ _EVIDENCE_REFS = (
         EvidenceBlob.kind,
         EvidenceBlob.media_type,
         EvidenceBlob.size,
+        EvidenceBlob.address,
     )
     .join(EvidenceBlob, EvidenceBlob.id == ReadEvidence.blob_id)
     .where(ReadEvidence.read_id.in_(bindparam("ids", expanding=True)))
@@ -475,6 +524,31 @@ _EVIDENCE_REFS = (
 
 
 MAX_TRACK_POINTS = 64
+MAX_TRACK_FRAMES = 8
+
+
+def _body(item: _Checked, blobs: Sequence[PreparedBlob]) -> bytes:
+    """The read's payload; ``blobs`` are its evidence as sealed, track frames last."""
+    names = [""] * len(item.read.track) if item.track_points else []
+    first_frame = len(blobs) - len(item.track_points)
+    for point, blob in zip(item.track_points, blobs[first_frame:], strict=True):
+        names[point] = payload.frame_name(blob.address)
+    return payload.encode(item.plate, item.candidates, item.read.gps, item.read.track, names)
+
+
+def _track_frames(names: Sequence[str], refs: Sequence[EvidenceRef]) -> tuple[int | None, ...]:
+    """The blob id of each track point's frame, found by its name among the
+    read's evidence (a frame past retention is no longer there: None)."""
+    if not names:
+        return ()
+    by_name = {
+        payload.frame_name(ref.address): ref.blob_id
+        for ref in refs
+        if ref.kind is EvidenceKind.FRAME and ref.address
+    }
+    return tuple(by_name.get(name) if name else None for name in names)
+
+
 TRACK_SPAN_S = 30.0
 MAX_OFFSET_M = 1000.0
 

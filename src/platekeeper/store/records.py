@@ -39,6 +39,10 @@ class NewRead:
     # Where the vehicle was relative to the stop line: (UTC seconds, metres,
     # negative before the line) — what a red-light camera measures.
     track: Sequence[tuple[float, float]] = ()
+    # The JPEG frame showing each track point, aligned with ``track`` (None
+    # where a point has none; empty when no point has one). Stored as frame
+    # evidence of the read: the red-light rule's before, at and past frames.
+    track_frames: Sequence[bytes | None] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,8 @@ class EvidenceRef:
     kind: EvidenceKind
     media_type: str
     size: int
+    # The blob's content address; how a track point names its frame.
+    address: bytes = field(default=b"", repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,13 @@ class StoredRead:
     hit: bool
     evidence: tuple[EvidenceRef, ...]
     track: tuple[tuple[float, float], ...] = ()
+    # The evidence blob id of each track point's frame, aligned with
+    # ``track`` (None where it has none, or its frame is past retention).
+    track_frames: tuple[int | None, ...] = ()
+
+    @property
+    def track_frame_ids(self) -> frozenset[int]:
+        return frozenset(b for b in self.track_frames if b is not None)
 
 
 @dataclass(frozen=True)

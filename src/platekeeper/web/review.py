@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -25,7 +25,7 @@ from platekeeper.auth.errors import ConflictError, NotFoundError, PermissionDeni
 from platekeeper.auth.principal import Principal
 from platekeeper.auth.roles import Permission
 from platekeeper.review.models import Violation
-from platekeeper.review.violations import OPEN, Status, plate_of, reads_of
+from platekeeper.review.violations import OPEN, Status, plate_of, reads_of, role_frames
 from platekeeper.store.engine import Database
 from platekeeper.store.facade import Store
 from platekeeper.store.records import StoredRead
@@ -45,6 +45,16 @@ class ReadSummary(BaseModel):
     crop_url: str | None
     frame_url: str | None
     clip_url: str | None = None
+
+
+class RoleFrame(BaseModel):
+    """A frame the finding names by its role (red light: before, at and past
+    the stop line)."""
+
+    role: str
+    read_id: int
+    captured_at: datetime | None
+    url: str
 
 
 class ViolationSummary(BaseModel):
@@ -70,6 +80,11 @@ class ViolationDetail(ViolationSummary):
         default_factory=list,
         description="The other vehicles in the frame: reads of the same camera within "
         "NEARBY_SECONDS of the first read",
+    )
+    frames: list[RoleFrame] = Field(
+        default_factory=list,
+        description="The frames the rule named by role, in its order (red light: before, "
+        "at and past the stop line); a frame past its retention is left out",
     )
     first_decision: str | None
     first_reason: str
@@ -293,8 +308,18 @@ class ReviewQueue:
                 if read.id not in ids
             ]
         summary = self._summary(row, actor)
+        frames = [
+            RoleFrame(
+                role=role,
+                read_id=read.id,
+                captured_at=datetime.fromtimestamp(ts, UTC) if ts is not None else None,
+                url=self.evidence_url(actor, read.id, blob_id),
+            )
+            for role, read, blob_id, ts in role_frames(row, own)
+        ]
         return ViolationDetail(
             **summary.model_dump(),
+            frames=frames,
             plate=plate,
             country=country,
             rule=row.rule,
@@ -323,7 +348,9 @@ class ReviewQueue:
         plate, country = plate_of(self.store, row)
         camera = self.store.cameras.get(row.camera_id)
         files, reads = [], []
-        for read in reads_of(self.store, row):
+        own = reads_of(self.store, row)
+        roles = {blob_id: role for role, _read, blob_id, _ts in role_frames(row, own)}
+        for read in own:
             reads.append(
                 {
                     "id": read.id,
@@ -333,10 +360,15 @@ class ReviewQueue:
                     "confidence": round(read.confidence, 3),
                 }
             )
+            on_track = [b for b in read.track_frames if b is not None]
             for ref in read.evidence:
                 _ref, data = self.store.reads.evidence_bytes(ref.blob_id)
-                name = file_name(read.id, ref.kind.value, ref.media_type)
-                files.append(PackageFile(name, ref.media_type, data))
+                # Frames are named by what they show: a read may carry several.
+                role = roles.get(ref.blob_id, "")
+                if not role and ref.blob_id in on_track:
+                    role = f"track-{on_track.index(ref.blob_id) + 1}"
+                name = file_name(read.id, role or ref.kind.value, ref.media_type)
+                files.append(PackageFile(name, ref.media_type, data, role))
         facts: dict[str, Any] = {
             "id": row.id,
             "offence": row.offence,
