@@ -1,8 +1,10 @@
 """Fixtures for the identity, audit and web tests: a real SQLite database in a
-temporary directory, the real services, and a controllable clock."""
+temporary directory (and, where a test runs on both, an empty PostgreSQL
+schema of its own), the real services, and a controllable clock."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,9 +14,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from identity_helpers import FAST_AUTH, Clock, make_database, make_services, new_client
 from investigation_helpers import Sightings, open_web_store, seed
+from sqlalchemy import text
 
 from platekeeper.config import Settings
-from platekeeper.store.engine import Database
+from platekeeper.store.engine import Database, make_engine
 from platekeeper.store.facade import Store
 from platekeeper.web.app import create_app
 from platekeeper.web.services import Services
@@ -35,6 +38,26 @@ def db(tmp_path: Path) -> Iterator[Database]:
     database = make_database(f"sqlite:///{tmp_path / 'test.db'}")
     yield database
     database.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database: a new SQLite file, or a PostgreSQL schema
+    of this test's own (dropped afterwards, so tests never see each other's rows)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'shared.db'}"
+        return
+    base_url = request.getfixturevalue("postgres_url")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(base_url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{base_url}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
 
 
 @pytest.fixture

@@ -1,13 +1,14 @@
 """One transaction for a change and its audit entry, wherever the log lives.
 
-The audit log sits in the identity database (``platekeeper.db`` in the data
-directory); the store may be that same file or another database. A change
-and its entry must commit together, or at least never the change without
-the entry. Two separate writers on one SQLite file would wait on each other
-forever (``BEGIN IMMEDIATE`` twice), so when both are the same database the
-entry goes into the change's own session and they commit as one; otherwise
-the entry's transaction is nested inside the change's and commits first, so
-a failing audit write rolls the change back.
+The audit log sits in the store's database (``store.database_url``), which
+serve and the commands open apart from the store's own handle; a caller may
+also hand the log a database of its own. A change and its entry must commit
+together, or at least never the change without the entry. Two separate
+writers on one SQLite file would wait on each other forever (``BEGIN
+IMMEDIATE`` twice), so when both are the same database the entry goes into
+the change's own session and they commit as one; otherwise the entry's
+transaction is nested inside the change's and commits first, so a failing
+audit write rolls the change back.
 """
 
 from __future__ import annotations

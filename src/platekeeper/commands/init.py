@@ -92,6 +92,8 @@ def migrate_database(ctx: InitContext) -> str:
     finally:
         engine.dispose()
     shown = make_url(ctx.config.database_url).render_as_string(hide_password=True)
+    if before == after:  # e.g. made by `users create-admin` before init
+        return f"database: {shown} is at revision {after} already"
     return f"database: {shown} migrated from {before or 'empty'} to revision {after}"
 
 

@@ -1,24 +1,34 @@
 """Opening the database and keys for the web, users and audit commands.
 
-Until ``platekeeper init`` (the store's command) creates the database with its
-migrations and the master key, these helpers keep the identity and audit
-tables in ``platekeeper.db`` in the data directory (created with
-``create_all``) and keep two key files under ``keys/``: the AES key that seals
-TOTP seeds and the Ed25519 key that signs audit checkpoints.
+The identity tables (users, sessions, recovery codes, approvals) and the
+audit log live in the store's database (``store.database_url``): the SQLite
+file ``platekeeper.db`` in the data directory by default, PostgreSQL in a
+scale-out deployment, where every ``serve`` then shares one set of sessions,
+lockouts and TOTP steps and appends to one hash chain. The schema is the
+store's, made by its Alembic migrations. Two key files live under ``keys/``:
+the AES key that seals TOTP seeds and the key of plate indexes in audit
+entries; with the Ed25519 key that signs audit checkpoints, every server of
+one deployment must hold the same copies.
 """
 
 from __future__ import annotations
 
 import getpass
 import os
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from sqlalchemy import func, inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from platekeeper.audit import models as _audit_models  # noqa: F401 (registers the tables)
 from platekeeper.audit.log import AuditLog
 from platekeeper.audit.signing import CheckpointSigner, load_or_create_signing_key, public_path
 from platekeeper.auth import models as _auth_models  # noqa: F401 (registers the tables)
+from platekeeper.auth.models import User
 from platekeeper.commands.context import fail
 from platekeeper.config import Settings
 from platekeeper.store.base import Base
@@ -36,17 +46,97 @@ AUDIT_INDEX_KEY_FILE = "audit-plate-index.key"
 
 
 def database_path(settings: Settings) -> Path:
+    """Where the embedded default keeps its database (and earlier versions
+    kept the identity tables whatever the store's database)."""
     return settings.data_dir / "platekeeper.db"
 
 
 def open_database(settings: Settings, *, create: bool = True) -> Database:
-    path = database_path(settings)
-    if not create and not path.exists():
-        fail(f"no database at {path}; create the installation first")
+    """The identity and audit database: the store's, its schema at head.
+
+    An empty database is migrated as ``init`` would (``create``); one at an
+    older revision is refused until ``platekeeper migrate``, as the store
+    refuses it, since new tables made here would make that migration fail.
+    """
+    from platekeeper.store.facade import StoreConfig
+
+    url = StoreConfig.from_settings(settings).database_url
+    shown = make_url(url).render_as_string(hide_password=True)
+    sqlite_file = _sqlite_file(url)
+    if sqlite_file is not None and not create and not sqlite_file.exists():
+        fail(f"no database at {sqlite_file}; create the installation first")
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    db = Database.from_url(f"sqlite:///{path}")
-    Base.metadata.create_all(db.engine)
+    db = Database.from_url(url)
+    try:
+        problem = _prepare_schema(db, create=create)
+        if problem is None and not _is_embedded_file(settings, sqlite_file):
+            problem = _left_behind(settings, db)
+    except SQLAlchemyError as exc:
+        problem = f"cannot use it ({type(exc).__name__})"
+    if problem is not None:
+        db.dispose()
+        fail(f"database {shown}: {problem}")
     return db
+
+
+def _prepare_schema(db: Database, *, create: bool) -> str | None:
+    """Bring an empty database to head; None when the schema is usable, else why not."""
+    from platekeeper.commands.migrate import quiet_alembic
+    from platekeeper.store.migrate import current_revision, head_revision, upgrade
+
+    current, head = current_revision(db.engine), head_revision()
+    if current == head:
+        return None
+    if current is not None:
+        return f"the schema is at {current}, this version needs {head}: run `platekeeper migrate`"
+    tables = set(inspect(db.engine).get_table_names())
+    if not tables:
+        if not create:
+            return "no tables yet; create the installation first (platekeeper init)"
+        quiet_alembic()
+        upgrade(db.engine)
+        return None
+    if db.is_sqlite and "users" in tables:
+        # A file an earlier version made before `init` (tables from the
+        # models, no revision): it keeps serving as it did.
+        Base.metadata.create_all(db.engine)
+        return None
+    return "it holds tables but no schema revision; give an empty or a platekeeper database"
+
+
+def _left_behind(settings: Settings, db: Database) -> str | None:
+    """Earlier versions kept accounts and the audit log in the data directory's
+    SQLite file whatever the store's database; starting on the store's empty
+    tables would leave them behind unnoticed, so say so and stop."""
+    path = database_path(settings)
+    if not path.exists():
+        return None
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        try:
+            (kept,) = conn.execute("SELECT count(*) FROM users").fetchone()
+        except sqlite3.Error:
+            return None  # no users table: it never held accounts
+    if not kept:
+        return None
+    with db.read() as s:
+        if s.scalar(select(func.count()).select_from(User)):
+            return None  # accounts here already: the file is a leftover
+    return (
+        f"it has no accounts, but {path} holds {kept} with the audit log: accounts and "
+        "the audit log now live in the store's database; copy them there, or move the "
+        "file away to start afresh"
+    )
+
+
+def _is_embedded_file(settings: Settings, sqlite_file: Path | None) -> bool:
+    return sqlite_file is not None and sqlite_file.resolve() == database_path(settings).resolve()
+
+
+def _sqlite_file(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database or "")
 
 
 def load_or_create_key_file(path: Path, size: int = 32) -> bytes:
