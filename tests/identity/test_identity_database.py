@@ -5,16 +5,20 @@ the accounts of an earlier layout, or is behind this version, is refused."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import typer
 from identity_helpers import FAST_AUTH, make_database
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
+from platekeeper.audit.models import AuditEntry
 from platekeeper.audit.transaction import same_database
 from platekeeper.auth.bootstrap import create_first_admin
 from platekeeper.auth.models import User
+from platekeeper.cli import app as cli_app
 from platekeeper.commands.webstack import database_path, open_audit_log, open_database
 from platekeeper.config import Settings
 from platekeeper.store.engine import Database, make_engine
@@ -104,6 +108,7 @@ def test_accounts_left_in_the_data_directory_are_not_silently_dropped(
     moved = settings_for(tmp_path / "data", empty_database_url)
     message = refusal(capsys, moved)
     assert "holds 1 with the audit log" in message
+    assert "platekeeper users copy-from-data-dir" in message
     assert str(database_path(moved)) in message
     # Once the accounts are in the store's database, the old file is a leftover.
     target = Database.from_url(empty_database_url)  # migrated by the refused opening
@@ -112,3 +117,58 @@ def test_accounts_left_in_the_data_directory_are_not_silently_dropped(
     db = open_database(moved)
     assert users_in(db) == 1
     db.dispose()
+
+
+def test_accounts_left_behind_are_copied_whole_into_the_stores_database(
+    tmp_path: Path, empty_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PLATEKEEPER_MASTER_KEY", raising=False)
+    env = {
+        "PLATEKEEPER_DATA_DIR": str(tmp_path / "data"),
+        "PLATEKEEPER_SECRETS_DIR": str(tmp_path / "secrets"),
+        "PLATEKEEPER_AUTH__ARGON2_TIME_COST": "1",
+        "PLATEKEEPER_AUTH__ARGON2_MEMORY_KIB": "8192",
+        "PLATEKEEPER_AUTH__ARGON2_PARALLELISM": "1",
+    }
+
+    def cli(*args: str, code: int = 0, store: str | None = empty_database_url) -> str:
+        extra = {"PLATEKEEPER_STORE__DATABASE_URL": store} if store else {}
+        result = CliRunner().invoke(cli_app, list(args), env=env | extra)
+        assert result.exit_code == code, result.output
+        return result.output
+
+    # The earlier layout: accounts and a signed audit log in data/platekeeper.db.
+    cli("init", store=None)
+    cli("audit", "checkpoint", store=None)
+    assert "copy-from-data-dir" in cli("users", "create-admin", code=2)
+
+    output = cli("users", "copy-from-data-dir")
+    assert "users: 1 rows" in output
+    assert "audit_checkpoints: 1 rows" in output
+    assert "audit log verified" in cli("audit", "verify")
+    assert "exists" in cli("users", "create-admin", "--username", "second", code=2)
+    assert "already holds users rows" in cli("users", "copy-from-data-dir", code=2)
+    # New rows are numbered after the copies (PostgreSQL's sequences moved on).
+    db = Database.from_url(empty_database_url)
+    try:
+        with db.write() as s:
+            s.add(
+                User(
+                    username="next",
+                    display_name="Next",
+                    role="operator",
+                    agency="a",
+                    region="r",
+                    all_regions=False,
+                    password_hash="x",
+                    must_change_password=True,
+                    failed_logins=0,
+                    created_at=datetime.now(UTC),
+                )
+            )
+        with db.read() as s:
+            assert s.scalar(select(User.id).where(User.username == "next")) == 2
+            actions = list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)))
+        assert actions[-1] == "users.copy_from_data_dir"
+    finally:
+        db.dispose()

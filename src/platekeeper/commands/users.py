@@ -43,3 +43,45 @@ def create_admin(
     typer.echo(f"administrator: {credentials.username}")
     typer.echo(f"one-time password: {credentials.password}")
     typer.echo("It is shown only now. The first sign-in sets a new password and TOTP.")
+
+
+@users_app.command("copy-from-data-dir")
+def copy_from_data_dir(ctx: typer.Context) -> None:
+    """Copy the accounts, approvals and audit log an earlier version kept in
+    data/platekeeper.db into the store's database, which must hold none yet
+    (sessions are not copied: everyone signs in again)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from platekeeper.commands.identity_copy import CopyRefused, copy_identity
+    from platekeeper.commands.webstack import (
+        cli_actor,
+        database_path,
+        is_embedded_file,
+        open_audit_log,
+        open_database,
+    )
+    from platekeeper.store.engine import Database
+    from platekeeper.store.facade import StoreConfig
+
+    settings = app_context(ctx).settings()
+    path = database_path(settings)
+    if is_embedded_file(settings, StoreConfig.from_settings(settings).database_url):
+        fail(f"the store's database is {path} itself: nothing to copy")
+    if not path.exists():
+        fail(f"no {path} to copy from")
+    target = open_database(settings, check_left_behind=False)
+    source = Database.from_url(f"sqlite:///{path.absolute()}")
+    try:
+        report = copy_identity(source, target, open_audit_log(settings), actor=cli_actor())
+    except CopyRefused as exc:
+        fail(f"{exc}; nothing copied")
+        return
+    except SQLAlchemyError as exc:
+        fail(f"copy failed, nothing copied: {type(exc).__name__}")
+        return
+    finally:
+        source.dispose()
+        target.dispose()
+    for name, count in report.counts.items():
+        typer.echo(f"{name}: {count} rows")
+    typer.echo(f"copied; {path} is no longer read (move it away when `audit verify` passes)")

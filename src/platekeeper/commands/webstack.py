@@ -51,12 +51,16 @@ def database_path(settings: Settings) -> Path:
     return settings.data_dir / "platekeeper.db"
 
 
-def open_database(settings: Settings, *, create: bool = True) -> Database:
+def open_database(
+    settings: Settings, *, create: bool = True, check_left_behind: bool = True
+) -> Database:
     """The identity and audit database: the store's, its schema at head.
 
     An empty database is migrated as ``init`` would (``create``); one at an
     older revision is refused until ``platekeeper migrate``, as the store
     refuses it, since new tables made here would make that migration fail.
+    ``check_left_behind=False`` only for the command that copies accounts
+    left in the data directory by an earlier version.
     """
     from platekeeper.store.facade import StoreConfig
 
@@ -69,7 +73,7 @@ def open_database(settings: Settings, *, create: bool = True) -> Database:
     db = Database.from_url(url)
     try:
         problem = _prepare_schema(db, create=create)
-        if problem is None and not _is_embedded_file(settings, sqlite_file):
+        if problem is None and check_left_behind and not is_embedded_file(settings, url):
             problem = _left_behind(settings, db)
     except SQLAlchemyError as exc:
         problem = f"cannot use it ({type(exc).__name__})"
@@ -123,12 +127,14 @@ def _left_behind(settings: Settings, db: Database) -> str | None:
             return None  # accounts here already: the file is a leftover
     return (
         f"it has no accounts, but {path} holds {kept} with the audit log: accounts and "
-        "the audit log now live in the store's database; copy them there, or move the "
-        "file away to start afresh"
+        "the audit log now live in the store's database; copy them there with "
+        "`platekeeper users copy-from-data-dir`, or move the file away to start afresh"
     )
 
 
-def _is_embedded_file(settings: Settings, sqlite_file: Path | None) -> bool:
+def is_embedded_file(settings: Settings, url: str) -> bool:
+    """``url`` is the data directory's own SQLite file."""
+    sqlite_file = _sqlite_file(url)
     return sqlite_file is not None and sqlite_file.resolve() == database_path(settings).resolve()
 
 
