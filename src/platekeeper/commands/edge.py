@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from platekeeper.edge.outbox import Outbox
     from platekeeper.edge.uploader import Uploader
     from platekeeper.recognition import Recognizer
+    from platekeeper.video.stop_line import StopLine
 
 edge_app = typer.Typer(help="The edge agent beside a camera bank.", no_args_is_help=True)
 
@@ -79,6 +80,20 @@ def run(  # noqa: PLR0917 (one parameter per command-line option)
     rtsp_transport: Annotated[
         str, typer.Option(help="RTSP over 'tcp' (default) or 'udp'.")
     ] = "tcp",
+    stop_line: Annotated[
+        str | None,
+        typer.Option(
+            help="Red-light camera: the stop line X1,Y1,X2,Y2 in pixels, drawn where plates "
+            "cross it; each read then carries its stop-line track (video only)."
+        ),
+    ] = None,
+    approach_from: Annotated[
+        str | None,
+        typer.Option(help="A point X,Y on the side of the stop line vehicles come from."),
+    ] = None,
+    metres_per_pixel: Annotated[
+        float, typer.Option(help="Rough scale at the stop line (the rule needs only the sign).")
+    ] = 0.01,
 ) -> None:
     """Read a camera's stills or video, keep the reads in the outbox, deliver them."""
     import httpx
@@ -90,6 +105,7 @@ def run(  # noqa: PLR0917 (one parameter per command-line option)
     secret = _secret(secret_file)
     _check_source(watch, video, sample_fps, server, rtsp_transport)
     lanes = _lanes(lane or [])
+    line = _stop_line(stop_line, approach_from, metres_per_pixel, video)
     recognizer = Recognizer(app_context(ctx).settings().recognition)
     countries = [c.upper() for c in country] if country else None
     box = Outbox(outbox)
@@ -106,6 +122,7 @@ def run(  # noqa: PLR0917 (one parameter per command-line option)
                 sample_fps=sample_fps,
                 lanes=lanes,
                 rtsp_transport=rtsp_transport,
+                stop_line=line,
             )
         elif watch is not None:
             _run_folder(
@@ -115,6 +132,25 @@ def run(  # noqa: PLR0917 (one parameter per command-line option)
     if uploader.state.alarm:
         fail(uploader.state.alarm)
     typer.echo(f"delivered {uploader.state.delivered} read(s)")
+
+
+def _stop_line(
+    line: str | None, approach: str | None, metres_per_pixel: float, video: str | None
+) -> StopLine | None:
+    from platekeeper.video.stop_line import StopLine
+
+    if line is None and approach is None:
+        return None
+    if line is None or approach is None:
+        fail("a stop line needs both --stop-line and --approach-from")
+        raise AssertionError  # fail() exits
+    if video is None:
+        fail("a stop line is for a video source (--video)")
+    try:
+        return StopLine.parse(line, approach, metres_per_pixel)
+    except ValueError as exc:
+        fail(str(exc))
+        raise AssertionError from None  # fail() exits
 
 
 def _lanes(values: list[str]) -> list[tuple[int, int, int, int]]:
@@ -188,6 +224,7 @@ def _run_video(
     sample_fps: float,
     lanes: list[tuple[int, int, int, int]],
     rtsp_transport: str,
+    stop_line: StopLine | None = None,
 ) -> None:
     """Read the video to its end while a thread delivers; then drain."""
     import threading
@@ -221,6 +258,7 @@ def _run_video(
             sample_fps=sample_fps,
             lanes=lanes,
             rtsp_transport=rtsp_transport,
+            stop_line=stop_line,
         )
     except SourceError as exc:
         fail(str(exc))

@@ -19,7 +19,6 @@ clip, each tagged with its role.
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import Literal
@@ -30,6 +29,7 @@ from platekeeper.rules.context import RuleContext
 from platekeeper.rules.model import EvidenceRef, Finding, Offence, ReadEvent, TrackPoint
 from platekeeper.rules.plugin import Rule, RuleConfig
 from platekeeper.rules.signals import Phase, PhaseState, SignalId
+from platekeeper.video.stop_line import signed_distance
 
 MAX_PENDING = 50_000
 
@@ -105,18 +105,12 @@ def offsets_from_image(
 ) -> tuple[TrackPoint, ...]:
     """Track points from image positions ``(ts, x, y, frame)`` of the plate:
     the signed distance in pixels from the stop line, negative on the side of
-    ``approach_side`` (any image point where vehicles come from)."""
-    (x1, y1), (x2, y2) = stop_line
-    dx, dy = x2 - x1, y2 - y1
-    length = math.hypot(dx, dy)
-    if length == 0:
-        raise ValueError("the stop line needs two distinct points")
-
-    def side(x: float, y: float) -> float:
-        return (dx * (y - y1) - dy * (x - x1)) / length
-
-    sign = -1.0 if side(*approach_side) > 0 else 1.0
-    return tuple(TrackPoint(ts, sign * side(x, y), frame) for ts, x, y, frame in points)
+    ``approach_side`` (any image point where vehicles come from). The edge
+    agent does the same with :class:`platekeeper.video.stop_line.StopLine`."""
+    return tuple(
+        TrackPoint(ts, signed_distance(stop_line, approach_side, x, y), frame)
+        for ts, x, y, frame in points
+    )
 
 
 class RedLightRule(Rule[RedLightConfig]):

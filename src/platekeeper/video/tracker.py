@@ -45,6 +45,9 @@ class Pass:
     first_seconds: float
     last_seconds: float
     sightings: int
+    seen: tuple[Sighting, ...] = field(default=(), repr=False, compare=False)
+    """Every sighting of the pass in time order (whatever text each read):
+    where the plate was, frame by frame, for a stop-line track."""
 
 
 @dataclass
@@ -166,6 +169,7 @@ class PlateTracker:
             first_seconds=track.sightings[0].seconds,
             last_seconds=track.last.seconds,
             sightings=len(track.sightings),
+            seen=tuple(track.sightings),
         )
 
 
