@@ -1,6 +1,7 @@
 """Track frames: the frames of a read's stop-line track points, stored as the
 read's frame evidence (encrypted, under the frames' retention), each point
-naming its own inside the sealed payload."""
+naming its own inside the sealed payload; and the plate's box in the read's
+frame, sealed with it."""
 
 from __future__ import annotations
 
@@ -107,8 +108,51 @@ def test_bad_track_frames_are_refused_before_anything_is_written(
 
 
 def test_the_payload_reads_points_with_and_without_frame_names() -> None:
-    body = payload.encode("01A123BC", (), None, [(1.0, -2.0), (2.0, 3.0)], ["", "ab" * 8])
+    body = payload.encode(
+        "01A123BC", (), None, [(1.0, -2.0), (2.0, 3.0)], track_frames=["", "ab" * 8]
+    )
     decoded = payload.decode(body)
     assert decoded.track == ((1.0, -2.0), (2.0, 3.0))
     assert decoded.track_frames == ("", "ab" * 8)
     assert payload.decode(payload.encode("01A123BC", (), None, [(1.0, -2.0)])).track_frames == ()
+
+
+def test_the_plate_box_is_sealed_with_the_read(store: Store, cameras: dict[str, int]) -> None:
+    frame = [NewEvidence(EvidenceKind.FRAME, jpeg(160, 90, seed=10))]
+    boxed, plain = store.reads.ingest(
+        [
+            NewRead("TAS-001", START, "01A123BC", 0.9, evidence=frame, plate_box=(30, 60, 40, 10)),
+            NewRead("TAS-001", START, "01A123BC", 0.9, evidence=frame, track=TRACK[:2]),
+        ]
+    )
+    with_box, without = store.reads.get(boxed), store.reads.get(plain)
+    assert with_box is not None
+    assert without is not None
+    assert with_box.plate_box == (30, 60, 40, 10)
+    assert with_box.track == ()
+    assert without.plate_box is None
+    both = payload.encode("01A123BC", (), None, [(1.0, -2.0)], plate_box=(1, 2, 3, 4))
+    assert payload.decode(both).track == ((1.0, -2.0),)
+    assert payload.decode(both).plate_box == (1, 2, 3, 4)
+
+
+@pytest.mark.parametrize(
+    ("box", "with_frame", "reason"),
+    [
+        ((30, 60, 40, 10), False, "send the frame with it"),
+        ((-1, 60, 40, 10), True, "a plate box is"),
+        ((30, 60, 0, 10), True, "a plate box is"),
+    ],
+)
+def test_a_bad_plate_box_is_refused(
+    store: Store,
+    cameras: dict[str, int],
+    box: tuple[int, int, int, int],
+    with_frame: bool,
+    reason: str,
+) -> None:
+    frame = [NewEvidence(EvidenceKind.FRAME, jpeg(160, 90, seed=11))] if with_frame else []
+    with pytest.raises(InvalidRead, match=reason):
+        store.reads.ingest(
+            [NewRead("TAS-001", START, "01A123BC", 0.9, evidence=frame, plate_box=box)]
+        )

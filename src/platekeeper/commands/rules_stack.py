@@ -23,11 +23,13 @@ if TYPE_CHECKING:
 
 def store_engine(settings: Settings, store: Store) -> RulesEngine:
     """The configured checks (``rules.checks``) over the store's cameras,
-    registry and hotlists (the hotlists arrive with the pipeline's first sync)."""
+    registry, hotlists (they arrive with the pipeline's first sync) and
+    evidence images (the windscreen classifier's frames)."""
     from platekeeper.rules.context import RuleContext
     from platekeeper.rules.engine import RulesEngine
     from platekeeper.rules.recent import RecentReadsBuffer
     from platekeeper.rules.store_context import StoreRegistry, camera_sites
+    from platekeeper.rules.store_images import StoreImages
 
     rules = settings.rules
     context = RuleContext(
@@ -35,6 +37,7 @@ def store_engine(settings: Settings, store: Store) -> RulesEngine:
         registry=StoreRegistry(store.registry, ttl_s=rules.registry_cache_s),
         recent=RecentReadsBuffer(rules.recent_window_s, rules.recent_max_reads),
         signals=signals_of(settings, store),
+        images=StoreImages(store.reads, max_pixels=settings.store.max_image_pixels),
     )
     return RulesEngine.from_settings(rules, context)
 

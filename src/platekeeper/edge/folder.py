@@ -67,9 +67,23 @@ def read_entry(
         read["country"] = plate.country
     if frame_jpeg is not None and len(frame_jpeg) <= MAX_FRAME_BYTES:
         read["frame_jpeg"] = base64.b64encode(frame_jpeg).decode()
+        box = plate_box(plate)
+        if box is not None:  # where the windscreen classifier looks, above the plate
+            read["plate_box"] = box
     if clip_mp4 is not None:
         read["clip_mp4"] = base64.b64encode(clip_mp4).decode()
     return read
+
+
+def plate_box(plate: PlateRead) -> dict[str, int] | None:
+    """The plate's box in its frame, cut to the frame's edges (a plate at the
+    border is partly outside); None when nothing of it is left."""
+    x, y, w, h = plate.box
+    x0, y0 = max(0, x), max(0, y)
+    w, h = x + w - x0, y + h - y0
+    if w < 1 or h < 1:
+        return None
+    return {"x": x0, "y": y0, "w": w, "h": h}
 
 
 def reads_of_image(

@@ -11,13 +11,22 @@ import base64
 import binascii
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 # Track points of one read that may carry a frame: the rule needs three
 # (before, at and past the line); a few more let the edge send neighbours.
 from platekeeper.store.reads import MAX_TRACK_FRAMES
 
 MAX_READS = 100
+MAX_SIDE = 16_384
+"""Largest frame side a plate box may point into (16K)."""
 MAX_TRACK_FRAME_B64 = 4 * 1024 * 1024
 """Longest base64 text of one track frame (about 3 MiB of JPEG); the body
 limit and the store's frame limit apply as well."""
@@ -86,6 +95,20 @@ class TrackPointIn(BaseModel):
         return _image(self.frame_jpeg)
 
 
+class PlateBoxIn(BaseModel):
+    """Where the plate is in the read's frame, in pixels."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    x: int = Field(ge=0, le=MAX_SIDE)
+    y: int = Field(ge=0, le=MAX_SIDE)
+    w: int = Field(ge=1, le=MAX_SIDE)
+    h: int = Field(ge=1, le=MAX_SIDE)
+
+    def as_tuple(self) -> tuple[int, int, int, int]:
+        return self.x, self.y, self.w, self.h
+
+
 def _image(value: str | None) -> bytes | None:
     if value is None:
         return None
@@ -118,6 +141,11 @@ class ReadIn(BaseModel):
     crop_jpeg: str | None = Field(default=None, description="Plate crop, base64 JPEG.")
     frame_jpeg: str | None = Field(default=None, description="Full frame, base64 JPEG.")
     clip_mp4: str | None = Field(default=None, description="Clip of the pass, base64 MP4.")
+    plate_box: PlateBoxIn | None = Field(
+        default=None,
+        description="The plate's box in frame_jpeg (which must come with it): where the "
+        "windscreen classifier finds the windscreen.",
+    )
     track: list[TrackPointIn] = Field(
         default_factory=list,
         max_length=64,
@@ -130,6 +158,12 @@ class ReadIn(BaseModel):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("the capture time must carry a UTC offset")
         return value
+
+    @model_validator(mode="after")
+    def _box_in_a_frame(self) -> ReadIn:
+        if self.plate_box is not None and self.frame_jpeg is None:
+            raise ValueError("a plate box is a place in the frame: send frame_jpeg with it")
+        return self
 
     @field_validator("track")
     @classmethod

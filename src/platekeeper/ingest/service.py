@@ -65,6 +65,7 @@ def _new_read(camera: str, read: ReadIn) -> NewRead:
         candidates=[(c.text, c.confidence) for c in read.candidates],
         evidence=evidence,
         track=[(p.at.timestamp(), p.offset_m) for p in read.track],
+        plate_box=read.plate_box.as_tuple() if read.plate_box is not None else None,
         track_frames=[p.frame() for p in read.track]
         if any(p.frame_jpeg for p in read.track)
         else [],

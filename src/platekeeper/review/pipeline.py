@@ -28,7 +28,7 @@ from typing import Protocol
 
 from platekeeper.review.violations import ViolationStore
 from platekeeper.rules.engine import RulesEngine
-from platekeeper.rules.model import EvidenceRef, Finding, ReadEvent, TrackPoint
+from platekeeper.rules.model import Box, EvidenceRef, Finding, ReadEvent, TrackPoint
 from platekeeper.rules.worker import AlertSink, RulesWorker
 from platekeeper.store.facade import Store
 from platekeeper.store.records import StoredRead
@@ -72,6 +72,7 @@ def read_event(read: StoredRead) -> ReadEvent:
         candidates=read.candidates,
         direction=read.camera.direction,
         track=_track(read),
+        plate_box=Box(*read.plate_box) if read.plate_box is not None else None,
         evidence=tuple(
             EvidenceRef(
                 ref.kind.value, str(ref.blob_id), ts, TRACK_ROLE if ref.blob_id in on_track else ""

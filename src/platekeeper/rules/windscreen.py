@@ -188,8 +188,11 @@ class WindscreenClassifierRule(Rule[WindscreenConfig]):
 
     @staticmethod
     def _frame(read: ReadEvent) -> EvidenceRef | None:
+        """The frame the boxes are in: the read's own (no role; a stop-line
+        track's frames are "track"), else one marked "at"."""
         frames = read.evidence_of("frame")
-        for frame in frames:
-            if frame.role == "at":
-                return frame
-        return frames[0] if frames else None
+        for role in ("", "at"):
+            for frame in frames:
+                if frame.role == role:
+                    return frame
+        return None

@@ -8,7 +8,8 @@ is ``TS:OFFSET:NAME``, where NAME is the first ``FRAME_NAME_HEX`` hex digits
 of the frame blob's content address (inside the ciphertext, so the link
 between a read and its frames is as private as the read). Plates and
 candidates are canonical (``[0-9A-Z]``), so the separators cannot occur
-inside a field.
+inside a field. A read whose plate box in its frame is known ends with
+``|X,Y,W,H`` (after an empty track field when it has no track).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class ReadPayload:
     track: tuple[tuple[float, float], ...] = ()
     track_frames: tuple[str, ...] = ()
     """Each track point's frame name ("" for none); empty when no point has one."""
+    plate_box: tuple[int, int, int, int] | None = None
 
 
 def encode(
@@ -41,17 +43,21 @@ def encode(
     candidates: Sequence[tuple[str, float]],
     gps: tuple[float, float] | None,
     track: Sequence[tuple[float, float]] = (),
+    *,
     track_frames: Sequence[str] = (),
+    plate_box: tuple[int, int, int, int] | None = None,
 ) -> bytes:
     alternatives = ",".join(f"{text}:{round(conf, 4)}" for text, conf in candidates)
     position = f"{round(gps[0], 7)},{round(gps[1], 7)}" if gps is not None else ""
     text = f"{plate}|{alternatives}|{position}"
-    if track:
+    if track or plate_box is not None:
         names = list(track_frames) or [""] * len(track)
         text += "|" + ",".join(
             f"{ts:.3f}:{offset:.2f}" + (f":{name}" if name else "")
             for (ts, offset), name in zip(track, names, strict=True)
         )
+    if plate_box is not None:
+        text += "|" + ",".join(str(int(v)) for v in plate_box)
     return text.encode("ascii")
 
 
@@ -61,15 +67,19 @@ def decode(data: bytes) -> ReadPayload:
         plate, alternatives, position = fields[:3]
         track = []
         names = []
-        if len(fields) == 4:
+        if len(fields) not in (3, 4, 5):
+            raise ValueError("wrong number of fields")
+        box = None
+        if len(fields) == 5:
+            x, y, w, h = (int(v) for v in fields[4].split(","))
+            box = (x, y, w, h)
+        if len(fields) >= 4 and fields[3]:
             for item in fields[3].split(","):
                 ts, offset, *name = item.split(":")
                 if len(name) > 1:
                     raise ValueError("a track point has at most three parts")
                 track.append((float(ts), float(offset)))
                 names.append(name[0] if name else "")
-        elif len(fields) != 3:
-            raise ValueError("wrong number of fields")
         candidates = []
         if alternatives:
             for item in alternatives.split(","):
@@ -82,7 +92,7 @@ def decode(data: bytes) -> ReadPayload:
     except ValueError:
         raise DecryptionFailed("a read's payload is malformed") from None
     return ReadPayload(
-        plate, tuple(candidates), gps, tuple(track), tuple(names) if any(names) else ()
+        plate, tuple(candidates), gps, tuple(track), tuple(names) if any(names) else (), box
     )
 
 

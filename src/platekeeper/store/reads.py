@@ -151,6 +151,7 @@ class ReadStore:
             raise InvalidRead("the capture time is older than the retention period", index)
         plate, candidates = self._check_text(read, index)
         _check_track(read, index)
+        _check_plate_box(read, index)
         prepared = self._check_evidence(read, index)
         points, frames = self._check_track_frames(read, index)
         return _Checked(read, camera, plate, candidates, prepared + frames, points)
@@ -465,6 +466,7 @@ class ReadStore:
                     evidence=refs,
                     track=body.track,
                     track_frames=track_frames,
+                    plate_box=body.plate_box,
                 )
             )
         return out
@@ -533,7 +535,14 @@ def _body(item: _Checked, blobs: Sequence[PreparedBlob]) -> bytes:
     first_frame = len(blobs) - len(item.track_points)
     for point, blob in zip(item.track_points, blobs[first_frame:], strict=True):
         names[point] = payload.frame_name(blob.address)
-    return payload.encode(item.plate, item.candidates, item.read.gps, item.read.track, names)
+    return payload.encode(
+        item.plate,
+        item.candidates,
+        item.read.gps,
+        item.read.track,
+        track_frames=names,
+        plate_box=item.read.plate_box,
+    )
 
 
 def _track_frames(names: Sequence[str], refs: Sequence[EvidenceRef]) -> tuple[int | None, ...]:
@@ -575,6 +584,25 @@ def _check_track(read: NewRead, index: int | None) -> None:
             raise InvalidRead(
                 f"a track offset is more than {MAX_OFFSET_M:g} m from the line", index
             )
+
+
+MAX_SIDE = 16_384
+
+
+def _check_plate_box(read: NewRead, index: int | None) -> None:
+    box = read.plate_box
+    if box is None:
+        return
+    if (
+        len(box) != 4
+        or not all(isinstance(v, int) for v in box)
+        or min(box[0], box[1]) < 0
+        or min(box[2], box[3]) < 1
+        or max(box) > MAX_SIDE
+    ):
+        raise InvalidRead(f"a plate box is x, y >= 0 and w, h >= 1, up to {MAX_SIDE}", index)
+    if not any(e.kind == EvidenceKind.FRAME for e in read.evidence):
+        raise InvalidRead("a plate box is a place in the frame: send the frame with it", index)
 
 
 def _insert_sql(table: str, columns: Sequence[str], mark: str) -> str:

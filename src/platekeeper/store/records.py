@@ -43,6 +43,8 @@ class NewRead:
     # where a point has none; empty when no point has one). Stored as frame
     # evidence of the read: the red-light rule's before, at and past frames.
     track_frames: Sequence[bytes | None] = field(default=(), repr=False)
+    # The plate's box (x, y, w, h) in the read's frame, when the edge knows it.
+    plate_box: tuple[int, int, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ class StoredRead:
     # The evidence blob id of each track point's frame, aligned with
     # ``track`` (None where it has none, or its frame is past retention).
     track_frames: tuple[int | None, ...] = ()
+    plate_box: tuple[int, int, int, int] | None = None
 
     @property
     def track_frame_ids(self) -> frozenset[int]:
