@@ -158,6 +158,9 @@ def _box(quad: object) -> tuple[float, float, float, float]:
         (["--stop-line", "0,150,960,150"], "both --stop-line and --approach-from"),
         (["--stop-line", "0,150,960", "--approach-from", "1,1"], "X1,Y1,X2,Y2"),
         (["--stop-line", "0,150,960,150", "--approach-from", "480,150"], "on the stop line"),
+        (["--signal-head", "600,10,40,100"], "both --signal-head and --signal-id"),
+        (["--signal-head", "600,10,40", "--signal-id", "EDGE-sig"], "x,y,w,h"),
+        (["--signal-head", "600,10,40,100", "--signal-id", "no spaces"], "the signal id"),
     ],
 )
 def test_a_malformed_stop_line_is_refused(tmp_path: Path, extra: list[str], problem: str) -> None:

@@ -21,8 +21,10 @@ from platekeeper.commands.context import app_context, fail
 
 if TYPE_CHECKING:
     from platekeeper.edge.outbox import Outbox
+    from platekeeper.edge.phases import PhaseSender
     from platekeeper.edge.uploader import Uploader
     from platekeeper.recognition import Recognizer
+    from platekeeper.video.signal_head import PhaseWatcher
     from platekeeper.video.stop_line import StopLine
 
 edge_app = typer.Typer(help="The edge agent beside a camera bank.", no_args_is_help=True)
@@ -94,6 +96,17 @@ def run(  # noqa: PLR0917 (one parameter per command-line option)
     metres_per_pixel: Annotated[
         float, typer.Option(help="Rough scale at the stop line (the rule needs only the sign).")
     ] = 0.01,
+    signal_head: Annotated[
+        str | None,
+        typer.Option(
+            help="Read the signal phase from the video: the head's region x,y,w,h in pixels "
+            "(video only; needs --signal-id)."
+        ),
+    ] = None,
+    signal_id: Annotated[
+        str | None,
+        typer.Option(help="The id of that signal head at the server (<bank>-...)."),
+    ] = None,
 ) -> None:
     """Read a camera's stills or video, keep the reads in the outbox, deliver them."""
     import httpx
@@ -106,12 +119,18 @@ def run(  # noqa: PLR0917 (one parameter per command-line option)
     _check_source(watch, video, sample_fps, server, rtsp_transport)
     lanes = _lanes(lane or [])
     line = _stop_line(stop_line, approach_from, metres_per_pixel, video)
+    head = _signal_head(signal_head, signal_id, video)
     recognizer = Recognizer(app_context(ctx).settings().recognition)
     countries = [c.upper() for c in country] if country else None
     box = Outbox(outbox)
     verify: str | bool = str(ca_file) if ca_file else True
     with httpx.Client(base_url=server, verify=verify, timeout=30) as client:
         uploader = Uploader(box, client, key_id, secret)
+        phases = None
+        if head is not None and signal_id is not None:
+            from platekeeper.edge.phases import PhaseSender
+
+            phases = PhaseSender(client, key_id, secret, signal_id)
         if video is not None:
             _run_video(
                 video,
@@ -123,6 +142,8 @@ def run(  # noqa: PLR0917 (one parameter per command-line option)
                 lanes=lanes,
                 rtsp_transport=rtsp_transport,
                 stop_line=line,
+                signal=head,
+                phases=phases,
             )
         elif watch is not None:
             _run_folder(
@@ -148,6 +169,28 @@ def _stop_line(
         fail("a stop line is for a video source (--video)")
     try:
         return StopLine.parse(line, approach, metres_per_pixel)
+    except ValueError as exc:
+        fail(str(exc))
+        raise AssertionError from None  # fail() exits
+
+
+def _signal_head(
+    region: str | None, signal_id: str | None, video: str | None
+) -> PhaseWatcher | None:
+    from platekeeper.rules.signals import SIGNAL_ID
+    from platekeeper.video.signal_head import PhaseWatcher, SignalHead
+
+    if region is None and signal_id is None:
+        return None
+    if region is None or signal_id is None:
+        fail("reading the signal needs both --signal-head and --signal-id")
+        raise AssertionError  # fail() exits
+    if video is None:
+        fail("a signal head is read from a video source (--video)")
+    if not SIGNAL_ID.match(signal_id):
+        fail("the signal id is letters, digits, '.', '_', ':' and '-' (up to 64)")
+    try:
+        return PhaseWatcher(SignalHead.parse(region))
     except ValueError as exc:
         fail(str(exc))
         raise AssertionError from None  # fail() exits
@@ -225,6 +268,8 @@ def _run_video(
     lanes: list[tuple[int, int, int, int]],
     rtsp_transport: str,
     stop_line: StopLine | None = None,
+    signal: PhaseWatcher | None = None,
+    phases: PhaseSender | None = None,
 ) -> None:
     """Read the video to its end while a thread delivers; then drain."""
     import threading
@@ -259,6 +304,8 @@ def _run_video(
             lanes=lanes,
             rtsp_transport=rtsp_transport,
             stop_line=stop_line,
+            signal=signal,
+            on_phase=phases.add if phases is not None else None,
         )
     except SourceError as exc:
         fail(str(exc))
@@ -266,6 +313,9 @@ def _run_video(
         stop.set()
         worker.join()
     typer.echo(f"read {passes} vehicle pass(es); {box.pending()} to deliver")
+    if phases is not None:
+        phases.flush()
+        typer.echo(f"signal phases: {phases.sent} sent, {phases.refused} refused")
     uploader.drain()
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +32,7 @@ from platekeeper.edge.outbox import Outbox, OutboxFull
 from platekeeper.recognition import Recognizer
 from platekeeper.video.clip import ClipBuffer
 from platekeeper.video.motion import MotionGate
+from platekeeper.video.signal_head import PhaseWatcher
 from platekeeper.video.sources import frames
 from platekeeper.video.stop_line import (
     MAX_OFFSET_M,
@@ -61,12 +63,15 @@ def process_video(
     lanes: list[Roi] | None = None,
     rtsp_transport: str = "tcp",
     stop_line: StopLine | None = None,
+    signal: PhaseWatcher | None = None,
+    on_phase: Callable[[datetime, str], None] | None = None,
 ) -> int:
     """Read ``uri`` to its end; returns the number of passes put into the outbox.
 
     ``lanes`` (``x, y, w, h`` in pixels) limit both motion gating and
     recognition to those regions; ``stop_line`` makes each read carry its
-    stop-line track."""
+    stop-line track; ``signal`` reads the phase of a signal head in each
+    sampled frame and calls ``on_phase`` with each confirmed change."""
     source = hashlib.sha256(f"{uri}|{started_at.isoformat()}".encode()).hexdigest()[:16]
     gate: MotionGate | None = None
     tracker = PlateTracker()
@@ -101,6 +106,10 @@ def process_video(
         if gate is None:
             gate = MotionGate(mask=lane_mask(frame.image.shape[:2], lanes) if lanes else None)
         clips.add(frame.seconds, frame.image)
+        if signal is not None and on_phase is not None:
+            change = signal.update(frame.seconds, frame.image)
+            if change is not None:
+                on_phase(started_at + timedelta(seconds=change[0]), change[1])
         moving = gate.moving(frame.image)
         reads = (
             recognizer.read(frame.image, countries=countries, rois=lanes or None) if moving else []
