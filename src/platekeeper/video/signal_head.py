@@ -101,7 +101,8 @@ class PhaseWatcher:
 
     def update(self, seconds: float, frame: npt.NDArray[np.uint8]) -> tuple[float, str] | None:
         """Feed one frame at ``seconds``; returns ``(seconds, phase)`` when a
-        new phase is confirmed, timed at the first frame that showed it."""
+        new phase is confirmed, timed at the first frame that showed it: at
+        or after the real change, so a red is never dated earlier than it was."""
         seen = self.head.phase(frame)
         if seen is None or seen == self.current:
             self._candidate, self._count = None, 0
