@@ -159,8 +159,11 @@ class _Reading:
         conf = np.array([c.confidence for c in chars], dtype=np.float64)
         self.m = len(chars)
         self.logq = _log_support(probs, conf, equivalent)
-        certainty = conf * probs.max(axis=1)
-        self.drop = np.log(np.clip(1.0 - certainty, 0.02, 1.0))
+        # Dropping a character costs the chance that something was written
+        # there at all, not the certainty of which character it is: a bolt or
+        # a logo emits little plate-character mass, while an F that might be
+        # an E is still surely a character and must not vanish cheaply.
+        self.drop = np.log(np.clip(1.0 - conf, 0.02, 1.0))
         self._best: FloatArray | None = None
 
     def best_per_set(self) -> FloatArray:

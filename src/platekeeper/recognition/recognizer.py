@@ -169,7 +169,26 @@ class Recognizer:
         return self._plates_from_lines(img, quads, syntaxes)
 
     def _read_text_lines(self, img: Image, syntaxes: Sequence[CountrySyntax]) -> list[PlateRead]:
-        return self._plates_from_lines(img, self._text_detector.detect(img), syntaxes)
+        """Coarse to fine: the text detector first looks at a small copy of the
+        frame (a third of the cost); only when that yields no plate read with
+        confidence does it look again at the full detection size, where small
+        plates are found. Lines are always read from the full-resolution frame."""
+        coarse = self.settings.coarse_side
+        plates: list[PlateRead] = []
+        if coarse and max(img.shape[:2]) > coarse * 1.25:
+            quads = self._text_detector.detect(img, limit_side=coarse)
+            plates = self._plates_from_lines(img, quads, syntaxes)
+            specific = {f.id for s in syntaxes for f in s.formats if f.weight >= 1.0}
+            if any(self._settled(p, specific) for p in plates):
+                return plates
+        # Both passes' reads go on: ``read`` keeps the surer one of a place.
+        return plates + self._plates_from_lines(img, self._text_detector.detect(img), syntaxes)
+
+    def _settled(self, plate: PlateRead, specific: set[str]) -> bool:
+        """A coarse read ends the search only in one of the country's own series
+        (not a catch-all such as a US vanity layout, which a time stamp or a
+        dealer's slogan also fits) and with confidence."""
+        return plate.format in specific and plate.confidence >= self.settings.coarse_accept
 
     def _plates_from_lines(
         self, img: Image, quads: list[Points], syntaxes: Sequence[CountrySyntax]
@@ -177,7 +196,7 @@ class Recognizer:
         quads = [q for q in quads if plausible_line(q)]
         if not quads:
             return []
-        reads = self._ocr.read([rectify(img, q, height=self._ocr.height) for q in quads])
+        reads = self._ocr.read([rectify(img, _padded(q), height=self._ocr.height) for q in quads])
         lines = [
             Line(quad=q, read=r, height=quad_size(q)[1])
             for q, r in zip(quads, reads, strict=True)
@@ -235,6 +254,18 @@ def _regions(img: Image, rois: Sequence[Roi] | None) -> list[Roi]:
         if x1 - x0 >= 16 and y1 - y0 >= 16:
             clipped.append((x0, y0, x1 - x0, y1 - y0))
     return clipped
+
+
+LINE_PAD = 0.2
+"""Margin added on each side of a text line before it is read, in line
+heights: the text detector's outline often clips the first and last
+character (a W read as I, a C lost), and the recogniser reads a character
+best with some background beside it."""
+
+
+def _padded(quad: Points) -> Points:
+    width, height = quad_size(quad)
+    return scale_quad(quad, 1.0 + 2.0 * LINE_PAD * height / max(width, 1.0), 1.0)
 
 
 def _split_lines(img: Image, quad: Points) -> tuple[Points, Points]:

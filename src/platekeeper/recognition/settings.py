@@ -43,6 +43,23 @@ class RecognitionSettings(BaseModel):
         title="Threads",
         description="ONNX Runtime intra-op threads per model; 0 lets the runtime decide.",
     )
+    coarse_side: int = Field(
+        default=640,
+        ge=0,
+        le=4096,
+        title="Coarse detection size",
+        description="Longest side of the reduced copy the text detector looks at first; "
+        "the full detection size is used only when that finds no confident plate. "
+        "0 always uses the full size.",
+    )
+    coarse_accept: float = Field(
+        default=0.85,
+        ge=0.0,
+        le=1.0,
+        title="Coarse acceptance",
+        description="Confidence a plate read on the coarse pass needs (with a matching "
+        "country format) for the full-size pass to be skipped.",
+    )
     ocr: Literal["plate", "ppocr"] = Field(
         default="ppocr",
         title="OCR model",
