@@ -293,17 +293,37 @@ class SimFeed:
         }
 
     def feed_window(
-        self, start: float, end: float, stop: threading.Event, due: Due | None = None
+        self,
+        start: float,
+        end: float,
+        stop: threading.Event,
+        due: Due | None = None,
+        only: Callable[[Capture], bool] | None = None,
     ) -> bool:
-        """Send the captures of ``[start, end)`` one by one as the feed's
-        clock reaches each one's due time (``due(n, capture)``; by default
-        its capture time), in batches at most a second old, each after the
-        signal phases it needs. A capture whose due time has passed (the
-        feed fell behind) goes at once. False if ``stop`` came first."""
+        """Send the captures of ``[start, end)`` (those ``only`` keeps) with
+        :meth:`feed_captures`."""
+        captures = self.sim.captures(*_window(start, end))
+        chosen = captures if only is None else filter(only, captures)
+        return self.feed_captures(chosen, start, end, stop, due)
+
+    def feed_captures(
+        self,
+        captures: Iterable[Capture],
+        start: float,
+        end: float,
+        stop: threading.Event,
+        due: Due | None = None,
+    ) -> bool:
+        """Send ``captures`` (of ``[start, end)``, in time order) one by one
+        as the feed's clock reaches each one's due time (``due(n, capture)``;
+        by default its capture time), in batches of at most 100 reads and a
+        second, each after the signal phases it needs. A capture whose due
+        time has passed (the feed fell behind) goes at once. False if
+        ``stop`` came first."""
         pending: dict[str, list[dict[str, Any]]] = defaultdict(list)
         last_flush = time.monotonic()
         self._phases_until = max(self._phases_until, start)
-        for n, capture in enumerate(self.sim.captures(*_window(start, end))):
+        for n, capture in enumerate(captures):
             at = capture.ts if due is None else due(n, capture)
             while at > self.clock():
                 if pending and time.monotonic() - last_flush >= FLUSH_S:
@@ -315,7 +335,10 @@ class SimFeed:
                 self._flush(pending)
                 return False
             self._phases_for(capture.ts, end)
-            pending[capture.camera_id].append(self.live_read(capture))
+            batch = pending[capture.camera_id]
+            batch.append(self.live_read(capture))
+            if len(batch) >= BATCH:  # a camera that has a full batch sends it
+                self._post_reads(capture.camera_id, pending.pop(capture.camera_id))
             if time.monotonic() - last_flush >= FLUSH_S:
                 self._flush(pending)
                 last_flush = time.monotonic()

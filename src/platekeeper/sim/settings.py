@@ -39,7 +39,7 @@ class SimSettings(BaseModel):
         le=16384,
         title="Rendered frame width",
         description="Width in pixels of a rendered camera frame (the height follows the "
-        "bank's aspect ratio); 3840 for the banks' own 4K, at about three times the cost.",
+        "bank's aspect ratio); 3840 for the banks' own 4K, at a higher cost.",
     )
     renders_per_second: float = Field(
         default=0.5,
