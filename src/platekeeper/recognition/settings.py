@@ -60,11 +60,12 @@ class RecognitionSettings(BaseModel):
         description="Confidence a plate read on the coarse pass needs (with a matching "
         "country format) for the full-size pass to be skipped.",
     )
-    ocr: Literal["plate", "ppocr"] = Field(
-        default="ppocr",
+    ocr: Literal["ppocr-v6", "ppocr-v4", "plate"] = Field(
+        default="ppocr-v6",
         title="OCR model",
-        description="'plate': PP-OCRv4 recognition fine-tuned here on plates (plate alphabet); "
-        "'ppocr': the stock PP-OCRv4 recognition model.",
+        description="'ppocr-v6': the PP-OCRv6 small recogniser (the most accurate on plates); "
+        "'ppocr-v4': the PP-OCRv4 mobile recogniser; "
+        "'plate': PP-OCRv4 recognition fine-tuned here on plates (needs its trained weights).",
     )
     detector: Literal["fast", "ppocr"] = Field(
         default="ppocr",
