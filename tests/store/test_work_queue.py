@@ -18,7 +18,11 @@ from platekeeper.ingest.queue import Sealer, TableQueue, WorkQueue
 from platekeeper.store.facade import Store
 from platekeeper.store.models import QueuedJob
 
-LEASE = 1.0
+LEASE = 2.0
+"""JetStream lease (ack_wait) in the tests: longer than a fetch's one-second
+wait, so a take that finds nothing ends before a lease it did not hold runs out
+(with both at one second, the lapsed job was delivered to that ending fetch and
+counted as an attempt)."""
 SECRET = b"frame bytes with plate 01A123BC"
 
 
