@@ -12,6 +12,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -53,6 +54,21 @@ def status_of(exc: AccessError) -> int:
     if isinstance(exc, ConflictError):
         return 409
     return 422
+
+
+def form_status(exc: Exception) -> int:
+    """The status of a form page shown again with its error: a service's
+    refusal as :func:`status_of` says, bad input 422."""
+    return status_of(exc) if isinstance(exc, AccessError) else 422
+
+
+def form_error(exc: Exception) -> str:
+    """The line a form page shows for a refusal: the fields a model refused
+    (never their values), else the service's message."""
+    if isinstance(exc, ValidationError):
+        fields = ", ".join(str(e["loc"][-1]) for e in exc.errors() if e["loc"])
+        return f"Please check these fields: {fields}."
+    return str(exc)
 
 
 def install_error_handlers(app: FastAPI) -> None:

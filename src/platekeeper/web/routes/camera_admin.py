@@ -26,6 +26,7 @@ from platekeeper.web.camera_admin import (
     IssuedCameraKey,
     NewCamera,
 )
+from platekeeper.web.errors import form_error, form_status
 from platekeeper.web.investigation import CameraView
 from platekeeper.web.rendering import render
 
@@ -57,19 +58,6 @@ def _admin(request: Request) -> CameraAdmin:
 def _form_values(form: dict[str, str]) -> dict[str, str | None]:
     """Form text as the models take it: an empty optional field is no value."""
     return {k: (None if k in _OPTIONAL and not v.strip() else v) for k, v in form.items()}
-
-
-def _form_error(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        fields = ", ".join(str(e["loc"][-1]) for e in exc.errors() if e["loc"])
-        return f"Please check these fields: {fields}."
-    return str(exc)
-
-
-def _status(exc: Exception) -> int:
-    from platekeeper.web.errors import status_of
-
-    return status_of(exc) if isinstance(exc, AccessError) else 422
 
 
 def build_router() -> APIRouter:
@@ -126,8 +114,8 @@ def build_router() -> APIRouter:
             return render(
                 request,
                 "cameras/new.html",
-                {"error": _form_error(exc), "form": form},
-                status_code=_status(exc),
+                {"error": form_error(exc), "form": form},
+                status_code=form_status(exc),
             )
         return render(
             request, "cameras/issued.html", {"issued": issued, "created": True}, status_code=201
@@ -186,7 +174,7 @@ def build_router() -> APIRouter:
             changes = CameraChanges.model_validate(_form_values(form))
             _admin(request).update(Actor.of(actor), code, changes)
         except (AccessError, ValidationError) as exc:
-            return detail_page(request, actor, code, error=_form_error(exc), status=_status(exc))
+            return detail_page(request, actor, code, error=form_error(exc), status=form_status(exc))
         return RedirectResponse(f"/admin/cameras/{code}", status_code=303)
 
     @router.patch(

@@ -22,6 +22,7 @@ from platekeeper.auth.principal import Principal
 from platekeeper.auth.roles import Permission
 from platekeeper.store.search import SearchMode
 from platekeeper.web.access import requires, services_of
+from platekeeper.web.errors import form_status
 from platekeeper.web.investigation import (
     SEARCH_LIMIT,
     ApprovalRequiredError,
@@ -123,12 +124,6 @@ def _problem(exc: Exception) -> str:
     return str(exc)
 
 
-def _status(exc: Exception) -> int:
-    from platekeeper.web.errors import status_of
-
-    return status_of(exc) if isinstance(exc, AccessError) else 422
-
-
 def default_form(now: datetime, days: int = 7) -> SearchForm:
     """An empty search of the last ``days`` days (to the next minute)."""
     now = now.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
@@ -192,7 +187,7 @@ def build_router() -> APIRouter:
         except ApprovalRequiredError as exc:
             return page(request, actor, form, needs_approval=str(exc), status_code=403)
         except (ValidationError, AccessError) as exc:
-            return page(request, actor, form, error=_problem(exc), status_code=_status(exc))
+            return page(request, actor, form, error=_problem(exc), status_code=form_status(exc))
         return page(request, actor, form, outcome=outcome)
 
     @router.post(
@@ -218,7 +213,7 @@ def build_router() -> APIRouter:
         try:
             asked = services.approvals.request(actor, form.spec(), form.note)
         except (ValidationError, AccessError) as exc:
-            return page(request, actor, form, error=_problem(exc), status_code=_status(exc))
+            return page(request, actor, form, error=_problem(exc), status_code=form_status(exc))
         return page(request, actor, form, asked=asked, status_code=201)
 
     @router.post(
@@ -288,7 +283,9 @@ def build_router() -> APIRouter:
         try:
             journey = _investigation(request).journey(actor, form.spec(), approval=form.approval_id)
         except (ValidationError, AccessError) as exc:
-            return journey_page(request, actor, form, error=_problem(exc), status_code=_status(exc))
+            return journey_page(
+                request, actor, form, error=_problem(exc), status_code=form_status(exc)
+            )
         return journey_page(request, actor, form, journey=journey)
 
     @router.post(

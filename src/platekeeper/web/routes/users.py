@@ -15,6 +15,7 @@ from platekeeper.auth.errors import AccessError
 from platekeeper.auth.principal import Principal
 from platekeeper.auth.roles import ROLE_DESCRIPTIONS, ROLE_PERMISSIONS, Permission, Role
 from platekeeper.web.access import requires, services_of
+from platekeeper.web.errors import form_error, form_status
 from platekeeper.web.rendering import render
 
 Admin = Annotated[Principal, requires(Permission.USERS_MANAGE)]
@@ -43,19 +44,6 @@ def roles_view() -> list[RoleView]:
         )
         for role in Role
     ]
-
-
-def _form_error(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        fields = ", ".join(str(e["loc"][-1]) for e in exc.errors() if e["loc"])
-        return f"Please check these fields: {fields}."
-    return str(exc)
-
-
-def _status(exc: Exception) -> int:
-    from platekeeper.web.errors import status_of
-
-    return status_of(exc) if isinstance(exc, AccessError) else 422
 
 
 def build_router() -> APIRouter:
@@ -124,8 +112,8 @@ def build_router() -> APIRouter:
             return render(
                 request,
                 "users/new.html",
-                {"error": _form_error(exc), "form": form, "actor": actor},
-                status_code=_status(exc),
+                {"error": form_error(exc), "form": form, "actor": actor},
+                status_code=form_status(exc),
             )
         return render(
             request, "users/issued.html", {"issued": issued, "created": True}, status_code=201
@@ -192,8 +180,8 @@ def build_router() -> APIRouter:
             return render(
                 request,
                 "users/detail.html",
-                {"user": user, "error": _form_error(exc), "self_view": user.id == actor.user_id},
-                status_code=_status(exc),
+                {"user": user, "error": form_error(exc), "self_view": user.id == actor.user_id},
+                status_code=form_status(exc),
             )
         return RedirectResponse(f"/admin/users/{user_id}", status_code=303)
 
@@ -226,7 +214,7 @@ def build_router() -> APIRouter:
                     request,
                     "users/detail.html",
                     {"user": user, "error": str(exc), "self_view": user.id == actor.user_id},
-                    status_code=_status(exc),
+                    status_code=form_status(exc),
                 )
             return RedirectResponse(f"/admin/users/{user_id}", status_code=303)
 
@@ -255,7 +243,7 @@ def build_router() -> APIRouter:
                 request,
                 "users/detail.html",
                 {"user": user, "error": str(exc), "self_view": user.id == actor.user_id},
-                status_code=_status(exc),
+                status_code=form_status(exc),
             )
         return render(request, "users/issued.html", {"issued": issued, "created": False})
 
