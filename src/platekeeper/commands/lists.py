@@ -24,7 +24,7 @@ import typer
 from platekeeper.commands.context import app_context, fail
 
 if TYPE_CHECKING:
-    from platekeeper.web.listings import Listings
+    from platekeeper.web.listings import Actor, Listings
 
 hotlist_app = typer.Typer(help="Hotlists of wanted plates.", no_args_is_help=True)
 registry_app = typer.Typer(help="The vehicle registry.", no_args_is_help=True)
@@ -60,6 +60,15 @@ def _listings(ctx: typer.Context) -> Iterator[Listings]:
     finally:
         store.close()
         db.dispose()
+
+
+def _operator() -> Actor:
+    """The operator at the command line (no scope limit), named as every
+    command names them in the audit log."""
+    from platekeeper.commands.webstack import cli_actor
+    from platekeeper.web.listings import Actor
+
+    return Actor(cli_actor())
 
 
 def _plate_argument(plate: str) -> str:
@@ -116,9 +125,7 @@ def add(  # noqa: PLR0917 (typer passes options as arguments)
     text = _plate_argument(plate)
     until = _expiry(expires, days)
     with _listings(ctx) as listings:
-        from platekeeper.web.listings import Actor
-
-        actor = Actor.command_line()
+        actor = _operator()
         if create and listings.store.hotlists.by_name(hotlist) is None:
             made = listings.create_hotlist(actor, hotlist, priority=priority)
             typer.echo(f"created hotlist {made.name} (id {made.id})")
@@ -136,10 +143,8 @@ def list_(
     ] = None,
 ) -> None:
     """The hotlists with their number of live entries, or one hotlist's entries."""
-    from platekeeper.web.listings import Actor
-
     with _listings(ctx) as listings:
-        actor = Actor.command_line()
+        actor = _operator()
         if hotlist is None:
             for view in listings.hotlists(actor):
                 state = "" if view.active else " (inactive)"
@@ -164,10 +169,8 @@ def remove(
     entry_id: Annotated[int, typer.Argument(help="Id of the entry (from add or list).")],
 ) -> None:
     """Take an entry off its hotlist."""
-    from platekeeper.web.listings import Actor
-
     with _listings(ctx) as listings:
-        entry = listings.remove_entry(Actor.command_line(), entry_id)
+        entry = listings.remove_entry(_operator(), entry_id)
     typer.echo(f"removed entry {entry.id} from {entry.hotlist}")
 
 
@@ -184,7 +187,6 @@ def import_(
     """Import the vehicle registry: every line valid, or nothing written (the
     refused lines are listed by number and reason, never by plate)."""
     from platekeeper.rules.registry_import import RegistryImportError
-    from platekeeper.web.listings import Actor
 
     try:
         stream = path.open(encoding="utf-8", newline="")
@@ -194,7 +196,7 @@ def import_(
     with stream, _listings(ctx) as listings:
         try:
             report = listings.import_registry(
-                Actor.command_line(), stream, source=f"file:{path.name}", dry_run=dry_run
+                _operator(), stream, source=f"file:{path.name}", dry_run=dry_run
             )
         except RegistryImportError as exc:
             fail(f"{path.name}: {exc}; nothing was imported", code=1)

@@ -195,7 +195,7 @@ def cli_actor() -> str:
         name = getpass.getuser()
     except (KeyError, OSError):  # no passwd entry for this uid (some containers)
         name = f"uid {os.getuid()}"
-    return f"cli:{name}"
+    return f"cli:{name}"[:64]  # the audit log's actor column
 
 
 def is_initialised(settings: Settings) -> bool:

@@ -14,7 +14,6 @@ and those of other servers at their next hotlist sync.
 
 from __future__ import annotations
 
-import getpass
 import io
 import logging
 from collections.abc import Callable
@@ -58,14 +57,6 @@ class Actor:
     @classmethod
     def of(cls, principal: Principal) -> Actor:
         return cls(principal.username, principal.user_id, principal.client_address, principal.scope)
-
-    @classmethod
-    def command_line(cls) -> Actor:
-        try:
-            user = getpass.getuser()
-        except (KeyError, OSError):  # no name for this uid (a bare container)
-            user = "unknown"
-        return cls(f"cli:{user}"[:64])
 
     def covers(self, hotlist: HotlistInfo) -> bool:
         scope = self.scope
