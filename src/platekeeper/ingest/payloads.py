@@ -20,13 +20,13 @@ from pydantic import (
     model_validator,
 )
 
-# Track points of one read that may carry a frame: the rule needs three
-# (before, at and past the line); a few more let the edge send neighbours.
-from platekeeper.store.reads import MAX_TRACK_FRAMES
+# The store's own limits, checked here first so the door's schema states them:
+# track points of one read that may carry a frame (the rule needs three,
+# before, at and past the line; a few more let the edge send neighbours),
+# and the largest frame side a plate box may point into.
+from platekeeper.store.reads import MAX_SIDE, MAX_TRACK_FRAMES
 
 MAX_READS = 100
-MAX_SIDE = 16_384
-"""Largest frame side a plate box may point into (16K)."""
 MAX_TRACK_FRAME_B64 = 4 * 1024 * 1024
 """Longest base64 text of one track frame (about 3 MiB of JPEG); the body
 limit and the store's frame limit apply as well."""

@@ -587,6 +587,7 @@ def _check_track(read: NewRead, index: int | None) -> None:
 
 
 MAX_SIDE = 16_384
+"""Largest frame side a plate box may point into (16K)."""
 
 
 def _check_plate_box(read: NewRead, index: int | None) -> None:
