@@ -17,6 +17,7 @@ import getpass
 import os
 import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -115,7 +116,8 @@ def _left_behind(settings: Settings, db: Database) -> str | None:
     path = database_path(settings)
     if not path.exists():
         return None
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+    # closing(): a sqlite3 connection's own "with" ends a transaction, not the connection.
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
         try:
             (kept,) = conn.execute("SELECT count(*) FROM users").fetchone()
         except sqlite3.Error:
