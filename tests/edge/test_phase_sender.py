@@ -44,3 +44,20 @@ def test_phases_wait_for_the_server_and_refusals_are_dropped(central: Central) -
         assert theirs.pending == []
         assert theirs.refused == 1
     assert recorded(central) == [("EDGE-sig", "green"), ("EDGE-sig", "amber")]
+
+
+def test_queued_phases_wait_for_a_flush(central: Central) -> None:
+    """What the video thread does: queue() only keeps the change; the
+    delivery thread's flush() sends it, and a change queued after a failed
+    flush goes with the next one."""
+    at = datetime.now(UTC) - timedelta(minutes=1)
+    with httpx.Client(base_url=central.url, timeout=5) as client:
+        sender = PhaseSender(client, central.camera.key_id, central.camera.secret, "EDGE-sig")
+        sender.queue(at, "green")
+        assert not sender.flush()  # the server is not up yet: kept
+        central.start()
+        sender.queue(at + timedelta(seconds=30), "amber")
+        assert recorded(central) == []  # queued, not sent
+        assert sender.flush()
+        assert (sender.pending, sender.sent) == ([], 2)
+    assert recorded(central) == [("EDGE-sig", "green"), ("EDGE-sig", "amber")]

@@ -286,9 +286,11 @@ def _run_video(
 
     def deliver() -> None:
         while not stop.is_set():
+            # Phases go from here too, never from the thread reading the video.
+            phases_sent = phases is None or phases.flush()
             if box.pending() and not uploader.send_once():
                 uploader.wait()
-            elif not box.pending():
+            elif not box.pending() or not phases_sent:
                 stop.wait(0.5)
 
     worker = threading.Thread(target=deliver, daemon=True)
@@ -305,7 +307,7 @@ def _run_video(
             rtsp_transport=rtsp_transport,
             stop_line=stop_line,
             signal=signal,
-            on_phase=phases.add if phases is not None else None,
+            on_phase=phases.queue if phases is not None else None,
         )
     except SourceError as exc:
         fail(str(exc))
