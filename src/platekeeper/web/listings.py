@@ -217,16 +217,7 @@ class Listings:
         if info is None or not actor.covers(info):
             raise NotFoundError("No such hotlist.")
         records = self.store.hotlists.entries(hotlist_id)
-        with self.audit_db.write() as session:
-            self.audit.record(
-                session,
-                "hotlist.view",
-                actor_id=actor.user_id,
-                actor=actor.name,
-                target=f"hotlist:{info.id}",
-                client_address=actor.client_address,
-                result_count=len(records),
-            )
+        self._record(actor, "hotlist.view", f"hotlist:{info.id}", result_count=len(records))
         return [
             EntryDetail(**_entry(info, r).model_dump(), plate=r.pattern, reason=r.note)
             for r in records
@@ -308,6 +299,7 @@ class Listings:
         *,
         outcome: str = "ok",
         plate_index: bytes | None = None,
+        result_count: int | None = None,
         **details: Any,
     ) -> None:
         with self.audit_db.write() as session:
@@ -320,6 +312,7 @@ class Listings:
                 target=target,
                 client_address=actor.client_address,
                 plate_index=plate_index,
+                result_count=result_count,
                 details=details,
             )
 
