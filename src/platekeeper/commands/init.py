@@ -153,7 +153,7 @@ def first_admin_lines(settings: Settings, *, actor: str) -> list[str]:
 
 def check_tls_plan(settings: Settings, given: tuple[Path, Path] | None) -> None:
     """Refuse a certificate init could not use, before any step has made anything."""
-    from platekeeper.web.tls import CertificateError, check_certificate_pair, default_tls_paths
+    from platekeeper.web.tls import CertificateError, check_certificate_pair, is_installed
 
     web = settings.web
     configured = web.tls_certificate is not None or web.tls_private_key is not None
@@ -176,13 +176,10 @@ def check_tls_plan(settings: Settings, given: tuple[Path, Path] | None) -> None:
     except CertificateError as exc:
         raise InitRefused(f"TLS certificate: {exc}") from None
     if given is not None:
-        cert, key = default_tls_paths(settings.data_dir)
-        same = cert.exists() and key.exists() and cert.read_bytes() == given[0].read_bytes()
-        if (cert.exists() or key.exists()) and not same:
-            raise InitRefused(
-                f"a certificate exists at {cert}; refusing to overwrite it "
-                "(move it away first to replace it)"
-            )
+        try:
+            is_installed(settings.data_dir, given[0])
+        except FileExistsError as exc:
+            raise InitRefused(str(exc)) from None
 
 
 def create_tls_certificate(ctx: InitContext) -> str:

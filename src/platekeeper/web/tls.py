@@ -127,20 +127,33 @@ def check_certificate_pair(certificate: Path, private_key: Path) -> x509.Certifi
     return cert
 
 
+def is_installed(data_dir: Path, certificate: Path) -> bool:
+    """True when the data directory holds this certificate with a key already;
+    ``FileExistsError`` when it holds another (never overwritten); else False."""
+    cert_path, key_path = default_tls_paths(data_dir)
+    if not (cert_path.exists() or key_path.exists()):
+        return False
+    if (
+        key_path.exists()
+        and cert_path.exists()
+        and cert_path.read_bytes() == certificate.read_bytes()
+    ):
+        return True
+    raise FileExistsError(
+        f"a certificate exists at {cert_path}; refusing to overwrite it "
+        "(move it away first to replace it)"
+    )
+
+
 def install_certificate(data_dir: Path, certificate: Path, private_key: Path) -> TlsFiles:
     """Copy an operator's checked certificate and key to the data directory's
     default paths (key mode 0600). A different certificate already there is
     never overwritten; the same one is left as it is."""
     check_certificate_pair(certificate, private_key)
     cert_path, key_path = default_tls_paths(data_dir)
+    if is_installed(data_dir, certificate):
+        return TlsFiles(cert_path, key_path, created=False)
     cert_bytes, key_bytes = certificate.read_bytes(), private_key.read_bytes()
-    if cert_path.exists() or key_path.exists():
-        if key_path.exists() and cert_path.exists() and cert_path.read_bytes() == cert_bytes:
-            return TlsFiles(cert_path, key_path, created=False)
-        raise FileExistsError(
-            f"a certificate exists at {cert_path}; refusing to overwrite it "
-            "(move it away first to replace it)"
-        )
     key_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
