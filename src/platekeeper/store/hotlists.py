@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from platekeeper.crypto.aead import record_aad
 from platekeeper.crypto.blind_index import exact_index
@@ -56,6 +57,19 @@ class HotlistEntryRecord:
         return self.pattern == plate
 
 
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry checked, numbered and sealed, ready for :meth:`HotlistRepository.insert_entry`.
+
+    Preparing one may write (an id block, a first key), so it is done before
+    the transaction that inserts it: a write cannot open inside another."""
+
+    record: HotlistEntryRecord
+    data_key_id: int
+    sealed: bytes = field(repr=False)
+    plate_exact: int | None = field(repr=False)
+
+
 class HotlistRepository:
     """Hotlists and their entries."""
 
@@ -72,8 +86,16 @@ class HotlistRepository:
         self.clock = clock
 
     def create(
-        self, name: str, *, agency: str | None = None, description: str = "", priority: int = 0
+        self,
+        name: str,
+        *,
+        agency: str | None = None,
+        description: str = "",
+        priority: int = 0,
+        session: Session | None = None,
     ) -> HotlistInfo:
+        """Create a hotlist; in ``session`` when given (the caller's
+        transaction, e.g. with its audit entry), else in one of its own."""
         if not name.strip() or len(name) > 100:
             raise InvalidInput("a hotlist name is 1-100 characters")
         row = Hotlist(
@@ -84,10 +106,17 @@ class HotlistRepository:
             active=True,
             created_at=self.clock(),
         )
+        if session is not None:
+            # Checked first: a failed insert would spoil the caller's transaction.
+            if session.scalar(select(Hotlist.id).where(Hotlist.name == row.name)) is not None:
+                raise InvalidInput(f"a hotlist named {name!r} exists already")
+            session.add(row)
+            session.flush()
+            return _info(row)
         try:
-            with self.db.write() as session:
-                session.add(row)
-                session.flush()
+            with self.db.write() as write:
+                write.add(row)
+                write.flush()
                 return _info(row)
         except IntegrityError:
             raise InvalidInput(f"a hotlist named {name!r} exists already") from None
@@ -121,6 +150,15 @@ class HotlistRepository:
         self, hotlist_id: int, pattern: str, *, note: str = "", expires_at: datetime | None = None
     ) -> HotlistEntryRecord:
         """Add a plate (``01A123BC``) or a pattern (``01A*``, ``01?123BC``)."""
+        return self.insert_entry(
+            self.prepare_entry(hotlist_id, pattern, note=note, expires_at=expires_at)
+        )
+
+    def prepare_entry(
+        self, hotlist_id: int, pattern: str, *, note: str = "", expires_at: datetime | None = None
+    ) -> NewEntry:
+        """Check, number and seal an entry for :meth:`insert_entry` (nothing
+        of the entry is written yet)."""
         wildcard = any(ch in pattern for ch in "*?")
         canonical = parse_wildcard(pattern).text if wildcard else canonical_plate(pattern)
         if len(note) > MAX_NOTE_CHARS:
@@ -131,22 +169,50 @@ class HotlistRepository:
         index_key = self.keys.index_key(DataClass.HOTLISTS)
         (entry_id,) = self.ids.allocate(TABLE, 1)
         body = json.dumps([canonical, note], separators=(",", ":")).encode("utf-8")
-        row = HotlistEntry(
+        record = HotlistEntryRecord(
             id=entry_id,
             hotlist_id=hotlist_id,
-            data_key_id=data_key.id,
-            sealed=data_key.cipher.seal(body, record_aad(TABLE, entry_id)),
-            plate_exact=None if wildcard else exact_index(index_key.material, canonical),
+            pattern=canonical,
             wildcard=wildcard,
+            note=note,
             expires_at=expires_at,
             created_at=self.clock(),
         )
+        return NewEntry(
+            record=record,
+            data_key_id=data_key.id,
+            sealed=data_key.cipher.seal(body, record_aad(TABLE, entry_id)),
+            plate_exact=None if wildcard else exact_index(index_key.material, canonical),
+        )
+
+    def insert_entry(
+        self, entry: NewEntry, *, session: Session | None = None
+    ) -> HotlistEntryRecord:
+        """Write a prepared entry; in ``session`` when given (the caller's
+        transaction), else in one of its own. ``NotFound`` for no such hotlist."""
+        record = entry.record
+        row = HotlistEntry(
+            id=record.id,
+            hotlist_id=record.hotlist_id,
+            data_key_id=entry.data_key_id,
+            sealed=entry.sealed,
+            plate_exact=entry.plate_exact,
+            wildcard=record.wildcard,
+            expires_at=record.expires_at,
+            created_at=record.created_at,
+        )
+        if session is not None:
+            if session.get(Hotlist, record.hotlist_id) is None:
+                raise NotFound(f"no hotlist {record.hotlist_id}")
+            session.add(row)
+            session.flush()
+            return record
         try:
-            with self.db.write() as session:
-                session.add(row)
+            with self.db.write() as write:
+                write.add(row)
         except IntegrityError:
-            raise NotFound(f"no hotlist {hotlist_id}") from None
-        return self._record(row)
+            raise NotFound(f"no hotlist {record.hotlist_id}") from None
+        return record
 
     def entries(self, hotlist_id: int) -> list[HotlistEntryRecord]:
         with self.db.read() as session:
@@ -211,9 +277,14 @@ class HotlistRepository:
                 found.append((_info(hotlist), record))
         return sorted(found, key=lambda pair: -pair[0].priority)
 
-    def remove_entry(self, entry_id: int) -> bool:
-        with self.db.write() as session:
-            result = session.execute(delete(HotlistEntry).where(HotlistEntry.id == entry_id))
+    def remove_entry(self, entry_id: int, *, session: Session | None = None) -> bool:
+        """Remove an entry (False when there was none); in ``session`` when
+        given (the caller's transaction), else in one of its own."""
+        query = delete(HotlistEntry).where(HotlistEntry.id == entry_id)
+        if session is not None:
+            return bool(getattr(session.execute(query), "rowcount", 0))
+        with self.db.write() as write:
+            result = write.execute(query)
         return bool(getattr(result, "rowcount", 0))
 
     def purge_expired(self, at: datetime | None = None) -> int:

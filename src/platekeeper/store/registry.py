@@ -11,13 +11,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from platekeeper.crypto.aead import record_aad
 from platekeeper.crypto.blind_index import exact_index, fuzzy_index
 from platekeeper.store.engine import Database
 from platekeeper.store.errors import InvalidInput
 from platekeeper.store.ids import IdAllocator
-from platekeeper.store.keys import KeyService
+from platekeeper.store.keys import ActiveKey, KeyService
 from platekeeper.store.models import Vehicle
 from platekeeper.store.plates import canonical_plate
 from platekeeper.store.types import DataClass, VehicleStatus, utc_now
@@ -54,6 +55,20 @@ def _checked(
     except (TypeError, ValueError):
         raise InvalidInput("restrictions must be plain JSON data") from None
     return canonical, status, item.country, item.vehicle_class, restrictions
+
+
+@dataclass(frozen=True)
+class RegistryBatch:
+    """Entries checked, with their keys and the ids of rows they may add,
+    ready for :meth:`RegistryRepository.write`.
+
+    Preparing one may write (an id block, a first key), so it is done before
+    the transaction that writes it: a write cannot open inside another."""
+
+    rows: list[tuple[str, VehicleStatus, str, str | None, dict[str, Any]]] = field(repr=False)
+    new_ids: list[int]
+    keys: tuple[ActiveKey, ActiveKey] | None = field(repr=False)  # (index, data); None if empty
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -99,38 +114,55 @@ class RegistryRepository:
     def upsert_many(self, items: Sequence[RegistryItem]) -> list[VehicleRecord]:
         """Add or replace many entries in one transaction: all of them, or
         (on bad input or a database failure) none."""
-        checked = [_checked(item) for item in items]
-        if not checked:
+        return self.write(self.prepare(items))
+
+    def prepare(self, items: Sequence[RegistryItem]) -> RegistryBatch:
+        """Check entries and reserve what writing them needs (``InvalidInput``
+        on the first bad one); nothing of them is written yet."""
+        rows = [_checked(item) for item in items]
+        if not rows:
+            return RegistryBatch([], [], None, self.clock())
+        keys = (
+            self.keys.index_key(DataClass.REGISTRY),
+            self.keys.data_key(DataClass.REGISTRY, None),
+        )
+        # An update leaves its reserved id unused, which costs nothing.
+        return RegistryBatch(rows, self.ids.allocate(TABLE, len(rows)), keys, self.clock())
+
+    def write(self, batch: RegistryBatch, *, session: Session | None = None) -> list[VehicleRecord]:
+        """Add or replace a prepared batch; in ``session`` when given (the
+        caller's transaction, e.g. with its audit entry), else in one of its own."""
+        if batch.keys is None:
             return []
-        index_key = self.keys.index_key(DataClass.REGISTRY)
-        data_key = self.keys.data_key(DataClass.REGISTRY, None)
-        now = self.clock()
-        # Reserved outside the write transaction (the allocator writes too);
-        # an update leaves its id unused, which costs nothing.
-        new_ids = self.ids.allocate(TABLE, len(checked))
+        if session is not None:
+            return self._write(batch, batch.keys, session)
+        with self.db.write() as write:
+            return self._write(batch, batch.keys, write)
+
+    def _write(
+        self, batch: RegistryBatch, keys: tuple[ActiveKey, ActiveKey], session: Session
+    ) -> list[VehicleRecord]:
+        index_key, data_key = keys
         out = []
-        with self.db.write() as session:
-            for (canonical, status, country, vclass, restrictions), new_id in zip(
-                checked, new_ids, strict=True
-            ):
-                exact = exact_index(index_key.material, canonical)
-                row = session.scalars(
-                    select(Vehicle).where(Vehicle.plate_exact == exact, Vehicle.country == country)
-                ).first()
-                if row is None:
-                    row = Vehicle(id=new_id, country=country, plate_exact=exact)
-                    session.add(row)
-                row.plate_fuzzy = fuzzy_index(index_key.material, canonical)
-                row.sealed = data_key.cipher.seal(
-                    canonical.encode("ascii"), record_aad(TABLE, row.id)
-                )
-                row.data_key_id = data_key.id
-                row.status = status.value
-                row.vehicle_class = vclass
-                row.restrictions = restrictions
-                row.updated_at = now
-                session.flush()
-                out.append(self._record(row, canonical))
+        for (canonical, status, country, vclass, restrictions), new_id in zip(
+            batch.rows, batch.new_ids, strict=True
+        ):
+            exact = exact_index(index_key.material, canonical)
+            row = session.scalars(
+                select(Vehicle).where(Vehicle.plate_exact == exact, Vehicle.country == country)
+            ).first()
+            if row is None:
+                row = Vehicle(id=new_id, country=country, plate_exact=exact)
+                session.add(row)
+            row.plate_fuzzy = fuzzy_index(index_key.material, canonical)
+            row.sealed = data_key.cipher.seal(canonical.encode("ascii"), record_aad(TABLE, row.id))
+            row.data_key_id = data_key.id
+            row.status = status.value
+            row.vehicle_class = vclass
+            row.restrictions = restrictions
+            row.updated_at = batch.at
+            session.flush()
+            out.append(self._record(row, canonical))
         return out
 
     def lookup(self, plate: str, country: str | None = None) -> list[VehicleRecord]:

@@ -3,10 +3,13 @@ hotlist``, ``platekeeper registry import`` and their ``/api/v1`` twins.
 
 Every change and every look at a hotlist's plates is audited; the audit
 entry names the list and entry ids and, for a plate, only its keyed audit
-index (never the plate). Input is checked in full before anything is
-written, so bad input changes nothing. A user sees and changes only the
-hotlists of their own agency (unless granted every region); the command
-line, run by whoever holds the installation's keys, sees all.
+index (never the plate). A change and its entry commit in one transaction
+(:func:`platekeeper.audit.transaction.audited_write`): the store and the log
+share one database by default, where a second writer would wait on the
+first. Input is checked in full before anything is written, so bad input
+changes nothing. A user sees and changes only the hotlists of their own
+agency (unless granted every region); the command line, run by whoever
+holds the installation's keys, sees all.
 
 A change here reaches the rules of this process at once (``on_change``)
 and those of other servers at their next hotlist sync.
@@ -16,14 +19,17 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from platekeeper.audit.log import AuditLog
+from platekeeper.audit.transaction import audited_write
 from platekeeper.auth.errors import InvalidInputError, NotFoundError
 from platekeeper.auth.principal import Principal
 from platekeeper.auth.roles import Scope
@@ -35,7 +41,7 @@ from platekeeper.rules.registry_import import (
     stored_restrictions,
 )
 from platekeeper.store.engine import Database
-from platekeeper.store.errors import InvalidInput
+from platekeeper.store.errors import InvalidInput, NotFound
 from platekeeper.store.facade import Store
 from platekeeper.store.hotlists import MAX_NOTE_CHARS, HotlistEntryRecord, HotlistInfo
 from platekeeper.store.registry import RegistryItem
@@ -157,14 +163,18 @@ class Listings:
             raise InvalidInputError(f"a hotlist named {name.strip()[:100]!r} exists already")
         if not name.strip() or len(name) > 100:
             raise InvalidInputError("a hotlist name is 1-100 characters")
-        # Recorded first (a list is not deleted to undo a failed entry).
-        self._record(actor, "hotlist.create", "hotlist:new", name=name.strip(), priority=priority)
-        try:
+        with self._changing() as (s, a):
             info = self.store.hotlists.create(
-                name, agency=actor.agency, description=description, priority=priority
+                name, agency=actor.agency, description=description, priority=priority, session=s
             )
-        except InvalidInput as exc:
-            raise InvalidInputError(str(exc)) from None
+            self._record(
+                actor,
+                "hotlist.create",
+                f"hotlist:{info.id}",
+                session=a,
+                name=info.name,
+                priority=priority,
+            )
         return _view(info, 0)
 
     def add_entry(
@@ -191,23 +201,24 @@ class Listings:
             if expires_at <= self.store.clock():
                 raise InvalidInputError("the expiry is in the past")
         try:
-            record = self.store.hotlists.add_entry(
+            # Numbered and sealed before the transaction: that may write too.
+            new = self.store.hotlists.prepare_entry(
                 info.id, pattern, note=reason, expires_at=expires_at
             )
         except InvalidInput as exc:
             raise InvalidInputError(str(exc)) from None
-        self._compensated(
-            lambda: self._record(
+        with self._changing() as (s, a):
+            record = self.store.hotlists.insert_entry(new, session=s)
+            self._record(
                 actor,
                 "hotlist.add",
                 f"hotlist:{info.id}",
+                session=a,
                 plate_index=self.plate_index(pattern) if self.plate_index else None,
                 entry=record.id,
                 wildcard=record.wildcard,
                 expires_at=expires_at.isoformat() if expires_at else None,
-            ),
-            undo=lambda: self.store.hotlists.remove_entry(record.id),
-        )
+            )
         self._changed()
         return _entry(info, record)
 
@@ -228,10 +239,10 @@ class Listings:
         if not found or not actor.covers(found[0][0]):
             raise NotFoundError("No such hotlist entry.")
         info, record = found[0]
-        # Recorded first: the removal cannot be undone, so it happens only
-        # once its audit entry is written.
-        self._record(actor, "hotlist.remove", f"hotlist:{info.id}", entry=record.id)
-        self.store.hotlists.remove_entry(record.id)
+        with self._changing() as (s, a):
+            if not self.store.hotlists.remove_entry(record.id, session=s):
+                raise NotFoundError("No such hotlist entry.")  # removed meanwhile
+            self._record(actor, "hotlist.remove", f"hotlist:{info.id}", session=a, entry=record.id)
         self._changed()
         return _entry(info, record)
 
@@ -272,13 +283,21 @@ class Listings:
             )
             for r in records
         ]
-        # Recorded first: an import is not undone, so it happens only once
-        # its audit entry is written (a failed write below rolls back whole).
-        self._record(actor, "registry.import", source, lines=report.lines, imported=len(items))
         try:
-            self.store.registry.upsert_many(items)
+            # Keys and ids are reserved before the transaction: that may write too.
+            batch = self.store.registry.prepare(items)
         except InvalidInput as exc:  # the CSV checks are stricter; a safety net
             raise RegistryImportError(str(exc)) from None
+        with audited_write(self.store.db, self.audit_db) as (s, a):
+            self.store.registry.write(batch, session=s)
+            self._record(
+                actor,
+                "registry.import",
+                source,
+                session=a,
+                lines=report.lines,
+                imported=len(items),
+            )
         report.dry_run = False
         return report
 
@@ -297,34 +316,51 @@ class Listings:
         action: str,
         target: str,
         *,
+        session: Session | None = None,
         outcome: str = "ok",
         plate_index: bytes | None = None,
         result_count: int | None = None,
         **details: Any,
     ) -> None:
-        with self.audit_db.write() as session:
-            self.audit.record(
-                session,
-                action,
-                outcome=outcome,
-                actor_id=actor.user_id,
-                actor=actor.name,
-                target=target,
-                client_address=actor.client_address,
-                plate_index=plate_index,
-                result_count=result_count,
-                details=details,
-            )
+        """Record in ``session`` (a change's, from :meth:`_changing`) or on its own."""
+        if session is None:
+            with self.audit_db.write() as own:
+                self._record(
+                    actor,
+                    action,
+                    target,
+                    session=own,
+                    outcome=outcome,
+                    plate_index=plate_index,
+                    result_count=result_count,
+                    **details,
+                )
+            return
+        self.audit.record(
+            session,
+            action,
+            outcome=outcome,
+            actor_id=actor.user_id,
+            actor=actor.name,
+            target=target,
+            client_address=actor.client_address,
+            plate_index=plate_index,
+            result_count=result_count,
+            details=details,
+        )
 
-    @staticmethod
-    def _compensated(record: Callable[[], None], undo: Callable[[], object]) -> None:
-        """Write the audit entry of a change already made; undo the change
-        when the entry cannot be written, so that nothing happens unrecorded."""
+    @contextmanager
+    def _changing(self) -> Iterator[tuple[Session, Session]]:
+        """The change's session and its audit entry's, committed together. The
+        store's refusals, raised inside (which rolls both back), reach callers
+        as 422 and 404."""
         try:
-            record()
-        except Exception:
-            undo()
-            raise
+            with audited_write(self.store.db, self.audit_db) as sessions:
+                yield sessions
+        except InvalidInput as exc:
+            raise InvalidInputError(str(exc)) from None
+        except NotFound as exc:
+            raise NotFoundError(str(exc)) from None
 
     def _changed(self) -> None:
         if self.on_change is not None:
