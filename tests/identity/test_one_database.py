@@ -5,12 +5,13 @@ two writers on the one file would wait on each other until the busy timeout."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 from identity_helpers import Clock, add_user, make_database, make_services, new_client, sign_in
 from investigation_helpers import OTHER, TRACKED, seed
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from platekeeper.alerts.bus import AlertBus
 from platekeeper.audit.models import AuditEntry
@@ -71,4 +72,39 @@ def test_review_steps_commit_with_their_entries_in_one_file(
     with db.read() as s:
         actions = s.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)).all()
     assert actions[-2:] == ["violation.claim", "violation.confirm"]
+    db.dispose()
+
+
+def test_a_flag_and_its_entry_commit_together(
+    tmp_path: Path, settings: Settings, clock: Clock, web_store: Store
+) -> None:
+    db = make_database(str(web_store.db.engine.url))
+    services = make_services(settings, db, clock, store=web_store)
+    north = make_violations(web_store, clock)
+    otto = add_user(services, "otto", Role.OPERATOR)
+    app = create_app(settings, services, background_checkpoints=False)
+
+    def manual() -> list[str]:
+        with web_store.db.read() as s:
+            return list(s.scalars(select(Violation.offence).where(Violation.rule == "manual")))
+
+    with new_client(app) as c:
+        sign_in(c, otto, clock)
+        started = time.monotonic()
+        flagged = c.post(f"/api/v1/violations/{north[0]}/flag", json={"offence": "seatbelt"})
+        assert flagged.status_code == 201, flagged.text
+        assert time.monotonic() - started < 10  # no wait on a second writer
+        with db.write() as s:  # the database refuses audit entries, as on a full disk
+            s.execute(
+                text(
+                    "CREATE TRIGGER audit_down BEFORE INSERT ON audit_log "
+                    "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+                )
+            )
+        refused = c.post(f"/api/v1/violations/{north[0]}/flag", json={"offence": "phone"})
+        assert refused.status_code == 503
+    assert manual() == ["seatbelt"]  # the phone flag went with its entry
+    with db.read() as s:
+        flags = s.scalars(select(AuditEntry).where(AuditEntry.action == "violation.flag")).all()
+    assert [json.loads(f.details)["offence"] for f in flags] == ["seatbelt"]
     db.dispose()

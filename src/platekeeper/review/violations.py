@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from platekeeper.review.models import Violation
 from platekeeper.rules.model import Finding
@@ -80,6 +81,23 @@ class ViolationStore:
     def put(self, finding: Finding) -> int | None:
         """Keep a finding that needs review; returns the new id, or None when
         it was kept already (or needs no review: an alert only)."""
+        row = self.prepare(finding)
+        if row is None:
+            return None
+        try:
+            with self.store.db.write() as s:
+                s.add(row)
+                s.flush()
+                new_id = row.id
+        except IntegrityError:
+            return None  # the same offence for the same pass, kept already
+        self.keep_reads(row)
+        return new_id
+
+    def prepare(self, finding: Finding) -> Violation | None:
+        """The row of a finding that needs review, sealed and not yet written
+        (None for an alert only, or an unknown camera). Sealing may write a
+        first key, so it is done before the transaction that inserts the row."""
         if not finding.needs_review:
             return None
         camera = self.store.cameras.by_code(finding.camera)
@@ -91,8 +109,7 @@ class ViolationStore:
             json.dumps({"plate": finding.plate, "country": finding.country}).encode(),
             _aad(finding.key),
         )
-        reads = [int(r) for r in (finding.read_id, *finding.related_reads) if r.isdigit()]
-        row = Violation(
+        return Violation(
             key=finding.key,
             offence=finding.offence,
             kind=finding.kind.value,
@@ -111,13 +128,24 @@ class ViolationStore:
             status="pending",
             created_at=self.clock(),
         )
+
+    def insert(self, row: Violation, session: Session) -> int | None:
+        """Add a prepared row in the caller's transaction (e.g. with its audit
+        entry): its id, or None when the same offence of the same pass is
+        kept already. The caller calls :meth:`keep_reads` once it commits."""
         try:
-            with self.store.db.write() as s:
-                s.add(row)
-                s.flush()
-                new_id = row.id
+            # A savepoint, so that a duplicate spoils only itself, not the
+            # caller's transaction (PostgreSQL aborts a whole one on error).
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
         except IntegrityError:
-            return None  # the same offence for the same pass, kept already
+            return None
+        return row.id
+
+    def keep_reads(self, row: Violation) -> None:
+        """Move the reads a kept violation rests on under the retention of hits."""
+        reads = [row.read_id] if row.read_id is not None else []
+        reads += [int(r) for r in row.related_read_ids.split(",") if r]
         if reads:
             self.store.rekey.mark_hits(reads)
-        return new_id

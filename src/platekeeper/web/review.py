@@ -419,9 +419,15 @@ class ReviewQueue:
             note=note.strip()[:500],
             region=row.region,
         )
-        new_id = ViolationStore(self.store, self.clock).put(finding)
-        if new_id is None:
-            raise ConflictError(f"{offence} is already raised for this pass.")
-        created = self._load(actor, new_id)
-        self._audit(actor, "violation.flag", created, offence=offence, on=str(violation_id))
+        violations = ViolationStore(self.store, self.clock)
+        created = violations.prepare(finding)
+        if created is None:  # the camera of the pass is gone
+            raise ConflictError("The camera of this violation no longer exists.")
+        with audited_write(self.store.db, self.audit_db) as (s, a):
+            if violations.insert(created, s) is None:
+                raise ConflictError(f"{offence} is already raised for this pass.")
+            self._audit(
+                actor, "violation.flag", created, session=a, offence=offence, on=str(violation_id)
+            )
+        violations.keep_reads(created)
         return self._summary(created, actor)
