@@ -8,6 +8,7 @@ verifies offline."""
 from __future__ import annotations
 
 import io
+import json
 import time
 import zipfile
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from investigation_helpers import OTHER, TRACKED, jpeg
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from platekeeper.audit.models import AuditEntry
 from platekeeper.auth.roles import Role
 from platekeeper.cli import app as cli_app
 from platekeeper.config import Settings
@@ -114,6 +116,17 @@ def test_a_pass_without_a_plate_is_a_no_plate_violation_with_its_clip_and_neighb
             (nearby,) = detail["nearby"]  # one second away; the third is five
             assert (nearby["plate"], nearby["camera"]) == (TRACKED, "TAS-001")
             assert operator.get(nearby["crop_url"]).status_code == 200
+        # The view's entry records that another vehicle was shown: its read, not its plate.
+        with db.read() as s:
+            (view,) = s.scalars(
+                select(AuditEntry).where(
+                    AuditEntry.action == "violation.view",
+                    AuditEntry.target == f"violation:{row.id}",
+                )
+            ).all()
+        shown = json.loads(view.details)
+        assert (shown["nearby"], shown["nearby_reads"]) == (1, str(nearby["id"]))
+        assert TRACKED not in view.details
 
 
 def instant(ts: float) -> datetime:

@@ -24,6 +24,7 @@ from platekeeper.audit.transaction import audited_write
 from platekeeper.auth.errors import ConflictError, NotFoundError, PermissionDeniedError
 from platekeeper.auth.principal import Principal
 from platekeeper.auth.roles import Permission
+from platekeeper.auth.trail import JsonScalar
 from platekeeper.review.models import Violation
 from platekeeper.review.violations import OPEN, Status, plate_of, reads_of, role_frames
 from platekeeper.store.engine import Database
@@ -158,8 +159,9 @@ class ReviewQueue:
         """The violation with its plate and images; audited as an evidence view."""
         self._require(actor, Permission.VIOLATIONS_REVIEW)
         row = self._load(actor, violation_id)
-        self._audit(actor, "violation.view", row)
-        return self._detail(row, actor)
+        detail = self._detail(row, actor)
+        self._audit(actor, "violation.view", row, shown=detail)
+        return detail
 
     def claim(self, actor: Principal, violation_id: int) -> ViolationDetail:
         self._require(actor, Permission.VIOLATIONS_REVIEW)
@@ -172,8 +174,9 @@ class ReviewQueue:
                 raise ConflictError("Another reviewer is working on this violation.")
             row.claimed_by_id = actor.user_id
             row.claimed_at = now
-            self._audit(actor, "violation.claim", row, session=a)
-            return self._detail(row, actor)
+            detail = self._detail(row, actor)
+            self._audit(actor, "violation.claim", row, session=a, shown=detail)
+            return detail
 
     def decide(
         self, actor: Principal, violation_id: int, *, confirm: bool, reason: str = ""
@@ -211,8 +214,9 @@ class ReviewQueue:
                 row.status = "confirmed" if confirm else "rejected"
             row.claimed_by_id = row.claimed_at = None
             action = f"violation.{'second.' if step == 'second' else ''}{decision}"
-            self._audit(actor, action, row, session=a, reason=reason)
-            return self._detail(row, actor)
+            detail = self._detail(row, actor)
+            self._audit(actor, action, row, session=a, shown=detail, reason=reason)
+            return detail
 
     # -- helpers -------------------------------------------------------------------
 
@@ -243,23 +247,36 @@ class ReviewQueue:
         actor: Principal,
         action: str,
         row: Violation,
+        *,
         session: Session | None = None,
-        **details: str,
+        shown: ViolationDetail | None = None,
+        **details: JsonScalar,
     ) -> None:
-        """Record in ``session`` (the change's, from ``audited_write``) or on its own."""
-        if session is None:
-            with self.audit_db.write() as a:
-                self._audit(actor, action, row, a, **details)
+        """Record in ``session`` (the change's, from ``audited_write``) or on
+        its own. A step that answers with ``shown`` shows the plates of the
+        other vehicles in the frame too: the entry counts them and names their
+        reads (never their plates)."""
+        entry: dict[str, JsonScalar] = {"offence": row.offence, "status": row.status, **details}
+        if shown is not None:
+            entry["nearby"] = len(shown.nearby)
+            entry["nearby_reads"] = ",".join(str(r.id) for r in shown.nearby)
+
+        def write(s: Session) -> None:
+            self.audit.record(
+                s,
+                action,
+                actor_id=actor.user_id,
+                actor=actor.username,
+                target=f"violation:{row.id}",
+                client_address=actor.client_address,
+                details=entry,
+            )
+
+        if session is not None:
+            write(session)
             return
-        self.audit.record(
-            session,
-            action,
-            actor_id=actor.user_id,
-            actor=actor.username,
-            target=f"violation:{row.id}",
-            client_address=actor.client_address,
-            details={"offence": row.offence, "status": row.status, **details},
-        )
+        with self.audit_db.write() as a:
+            write(a)
 
     def _summary(self, row: Violation, actor: Principal) -> ViolationSummary:
         camera = self.store.cameras.get(row.camera_id)
