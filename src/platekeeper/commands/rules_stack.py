@@ -52,16 +52,9 @@ def signals_of(settings: Settings, store: Store) -> SignalTimeline:
 def mqtt_topics(settings: Settings, store: Store) -> dict[str, TopicHandler]:
     """What the MQTT door takes beside reads and frames: signal phases on
     ``<prefix>/<camera code>/signals``, into the same timeline as the HTTP door's."""
-    from platekeeper.rules.signal_door import SignalDoor, phases_topic
-    from platekeeper.rules.signal_store import DatabaseSignalTimeline
+    from platekeeper.rules.signal_door import phases_topic, store_signal_door
 
-    door = SignalDoor(
-        DatabaseSignalTimeline(store.db, max_gap_s=settings.rules.signal_max_gap_s),
-        store.cameras,
-        store.clock,
-        max_skew_s=settings.store.max_clock_skew_seconds,
-    )
-    return {"signals": phases_topic(door)}
+    return {"signals": phases_topic(store_signal_door(settings, store))}
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -22,6 +23,10 @@ from platekeeper.ingest.payloads import describe
 from platekeeper.rules.signal_store import DatabaseSignalTimeline
 from platekeeper.rules.signals import PhaseEvent
 from platekeeper.store.cameras import CameraRepository
+
+if TYPE_CHECKING:
+    from platekeeper.config import Settings
+    from platekeeper.store.facade import Store
 
 MAX_EVENTS = 500
 
@@ -73,6 +78,17 @@ class SignalDoor:
                 raise SignalRefused(f"event {n}: the instant is in the future")
         self.timeline.record_many([(e.signal, e.ts, e.phase) for e in batch.events])
         return PhasesResult(recorded=len(batch.events))
+
+
+def store_signal_door(settings: Settings, store: Store) -> SignalDoor:
+    """The door of a serving process, HTTP and MQTT alike: the store's
+    timeline and cameras, judged by the store's clock (as the reads are)."""
+    return SignalDoor(
+        DatabaseSignalTimeline(store.db, max_gap_s=settings.rules.signal_max_gap_s),
+        store.cameras,
+        store.clock,
+        max_skew_s=settings.store.max_clock_skew_seconds,
+    )
 
 
 def phases_topic(door: SignalDoor) -> TopicHandler:

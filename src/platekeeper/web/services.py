@@ -107,15 +107,9 @@ def build_services(
     investigation = live = approvals = review = driver_links = signals = listings = None
     cameras_admin = None
     if store is not None and ingest is not None:
-        from platekeeper.rules.signal_door import SignalDoor
-        from platekeeper.rules.signal_store import DatabaseSignalTimeline
+        from platekeeper.rules.signal_door import store_signal_door
 
-        signals = SignalDoor(
-            DatabaseSignalTimeline(store.db, max_gap_s=settings.rules.signal_max_gap_s),
-            store.cameras,
-            store.clock,  # the store's time, as for the reads it checks
-            max_skew_s=settings.store.max_clock_skew_seconds,
-        )
+        signals = store_signal_door(settings, store)
     if store is not None:
         from platekeeper.web.camera_admin import CameraAdmin
         from platekeeper.web.driver_links import DriverLinks
