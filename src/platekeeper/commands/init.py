@@ -130,7 +130,18 @@ def create_first_administrator(ctx: InitContext) -> str:
     return "\n".join(first_admin_lines(ctx.settings, actor="init"))
 
 
-def first_admin_lines(settings: Settings, *, actor: str) -> list[str]:
+def first_admin_lines(
+    settings: Settings,
+    *,
+    actor: str,
+    username: str = "admin",
+    agency: str = "national",
+    region: str = "national",
+    existing_ok: bool = True,
+) -> list[str]:
+    """Create the first administrator: the lines that show its one-time
+    password. With ``existing_ok`` an administrator made before is a line
+    too (init and demo run again); without it, a ``ConflictError``."""
     from platekeeper.auth.bootstrap import create_first_admin
     from platekeeper.auth.errors import ConflictError
     from platekeeper.commands.webstack import open_audit_log, open_database
@@ -138,9 +149,17 @@ def first_admin_lines(settings: Settings, *, actor: str) -> list[str]:
     db = open_database(settings)
     try:
         credentials = create_first_admin(
-            db, open_audit_log(settings), settings=settings.auth, actor=actor
+            db,
+            open_audit_log(settings),
+            settings=settings.auth,
+            username=username,
+            agency=agency,
+            region=region,
+            actor=actor,
         )
     except ConflictError:
+        if not existing_ok:
+            raise
         return ["administrator: exists already (its password was shown when it was made)"]
     finally:
         db.dispose()

@@ -19,30 +19,24 @@ def create_admin(
     region: Annotated[str, typer.Option(help="Home region of the administrator.")] = "national",
 ) -> None:
     """Create the first administrator and print a one-time password, once."""
-    from platekeeper.auth.bootstrap import create_first_admin
     from platekeeper.auth.errors import AccessError
-    from platekeeper.commands.webstack import cli_actor, open_audit_log, open_database
+    from platekeeper.commands.init import first_admin_lines
+    from platekeeper.commands.webstack import cli_actor
 
-    settings = app_context(ctx).settings()
-    db = open_database(settings)
     try:
-        credentials = create_first_admin(
-            db,
-            open_audit_log(settings),
-            settings=settings.auth,
+        lines = first_admin_lines(
+            app_context(ctx).settings(),
+            actor=cli_actor(),
             username=username,
             agency=agency,
             region=region,
-            actor=cli_actor(),
+            existing_ok=False,
         )
     except AccessError as exc:
         fail(str(exc))
         return
-    finally:
-        db.dispose()
-    typer.echo(f"administrator: {credentials.username}")
-    typer.echo(f"one-time password: {credentials.password}")
-    typer.echo("It is shown only now. The first sign-in sets a new password and TOTP.")
+    for line in lines:
+        typer.echo(line)
 
 
 @users_app.command("copy-from-data-dir")
