@@ -4,6 +4,7 @@ journey) and an operator watches (live reads with crops read by the engine)."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -20,12 +21,14 @@ from platekeeper.review.models import Violation
 from platekeeper.review.pipeline import RulesPipeline
 from platekeeper.review.violations import ViolationStore
 from platekeeper.rules.signal_store import DatabaseSignalTimeline
+from platekeeper.sim import feed as sim_feed
 from platekeeper.sim.camera_view import CameraView
+from platekeeper.sim.captures import Violation as Violation_
 from platekeeper.sim.feed import SimFeed
 from platekeeper.sim.feed_setup import FeedState, issue_keys, register_network
 from platekeeper.sim.network import Network
 from platekeeper.sim.population import Population
-from platekeeper.sim.rules_setup import engine_for
+from platekeeper.sim.rules_setup import DEFAULT_LATE_ALLOWANCE_S, engine_for
 from platekeeper.store.engine import Database
 from platekeeper.store.facade import Store
 from platekeeper.store.models import EvidenceBlob, Read
@@ -155,3 +158,67 @@ def test_the_simulated_network_feeds_reads_journeys_and_live_views(
         read_live = {r["plate"] for _c, r in live if r["plate"]}
         assert read_live <= shown
         assert all(r["crop_url"] for r in page["reads"] if r["plate"] in read_live)
+
+
+@pytest.mark.slow
+def test_reads_sent_fast_reach_the_rules_in_time_and_after_their_phases(
+    settings: Settings,
+    *,
+    db: Database,
+    clock: Clock,
+    web_store: Store,
+    network: Network,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Three night hours sent as fast as the door takes them, ending just
+    after a red-light crossing: no read reaches the rules more than the
+    feed's hold (two minutes of capture time) behind a later one, within
+    the five minutes the section rule waits; and the crossing at the very
+    end is judged, because the phases sent go past the window's end to the
+    change after it."""
+    # However long a post takes here, only the hold may bound the lateness:
+    # the once-a-second flush is put out of reach.
+    monkeypatch.setattr(sim_feed, "FLUSH_S", 3600.0)
+    door = gateway(settings, web_store, None)
+    services = make_services(settings, db, clock, store=web_store, ingest=door)
+    app = create_app(settings, services, background_checkpoints=False)
+    register_network(web_store.cameras, network)
+    keys = issue_keys(door.keys, network)
+    population = Population.generate(network, FLEET, SEED, reference=date(2026, 3, 2))
+    signals = DatabaseSignalTimeline(web_store.db)
+    pipeline = RulesPipeline(
+        web_store, engine_for(network, population, signals), ViolationStore(web_store, clock), None
+    )
+    batches: list[list[int]] = []
+    web_store.reads.add_listener(batches.append)
+    web_store.reads.add_listener(pipeline.submit)
+    now = clock().timestamp()
+    state = FeedState(None, SEED, FLEET, date(2026, 3, 2))
+    with new_client(app) as camera_link:
+        feed = SimFeed(
+            network, population, state, keys, camera_link, clock=lambda: clock().timestamp()
+        )
+        day = list(feed.sim.captures(*(datetime.fromtimestamp(t, UTC) for t in (now - 86400, now))))
+        runner = max((c for c in day if Violation_.RED_LIGHT in c.violations), key=lambda c: c.ts)
+        end = runner.ts + 1e-3  # the crossing's next phase change comes after the window
+        captures = [c for c in day if end - 3 * 3600 <= c.ts < end]
+        assert feed.feed_captures(captures, end - 3 * 3600, end, threading.Event(), lambda *_: 0.0)
+        assert feed.counts.refused == 0, feed.counts.errors
+    pipeline.drain()
+    newest, late = float("-inf"), 0.0
+    for ids in batches:
+        for read in sorted(web_store.reads.get_many(ids), key=lambda r: r.captured_at):
+            ts = read.captured_at.timestamp()
+            newest = max(newest, ts)
+            late = max(late, newest - ts)
+    assert sum(map(len, batches)) == len(captures) > 50
+    assert late < DEFAULT_LATE_ALLOWANCE_S  # the hold, and the gap to the capture that ended it
+    with web_store.db.read() as s:
+        red = s.scalars(
+            select(Read.captured_at)
+            .join(Violation, Violation.read_id == Read.id)
+            .where(Violation.offence == "red_light")
+        ).all()
+    truth = [c for c in captures if Violation_.RED_LIGHT in c.violations]
+    assert len(red) == len(truth)
+    assert runner.captured_at in red

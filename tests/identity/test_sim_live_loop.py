@@ -1,8 +1,9 @@
-"""The simulated network as ``serve --simulate`` runs it: the feed thread of
-``running_feed`` backfilling and then feeding live captures (some rendered
-and read by the engine) through a real HTTPS server's camera and signal
-doors into the store and the rules pipeline, until an investigator can
-follow a commuter it named.
+"""The simulated network as ``serve --simulate`` runs it: the feed threads of
+``running_feed`` sending the last hour, then live captures (some rendered
+and read by the engine) beside the named commuters' history and then the
+rest of it, through a real HTTPS server's camera and signal doors into the
+store and the rules pipeline; an investigator follows a commuter as soon as
+the terminal names them.
 
 The server's store and the feed share one clock that runs 120 times faster
 than real time, from a Tuesday morning in Tashkent: the only stand-in, so
@@ -27,7 +28,7 @@ from platekeeper.commands.rules_stack import running_rules, signals_of
 from platekeeper.config import Settings
 from platekeeper.ingest.wiring import gateway
 from platekeeper.review.models import Violation
-from platekeeper.sim.feed_run import SimWorld, running_feed
+from platekeeper.sim.feed_run import SimWorld, history_lateness, running_feed
 from platekeeper.sim.feed_setup import FeedState
 from platekeeper.sim.network import Network
 from platekeeper.sim.population import Population
@@ -87,7 +88,10 @@ def test_the_live_feed_loop_feeds_reads_violations_and_journeys(
     services = make_services(settings, db, auth_clock, store=store, ingest=door)
     app = create_app(settings, services, background_checkpoints=False)
     heard: list[str] = []
-    engine = engine_for(network, population, signals_of(settings, store))
+    engine = engine_for(
+        network, population, signals_of(settings, store), late_allowance_s=history_lateness(sim)
+    )
+    ina = add_user(services, "ina", Role.INVESTIGATOR, all_regions=True)
     with (
         running_rules(store, engine, None) as pipeline,
         https_server(app, tmp_path / "tls") as (url, certificate),
@@ -103,9 +107,34 @@ def test_the_live_feed_loop_feeds_reads_violations_and_journeys(
         ) as feed,
     ):
         deadline = time.monotonic() + 120
-        while not heard and time.monotonic() < deadline:  # the backfill
+        while not heard and time.monotonic() < deadline:  # the last hour, the commuters
             time.sleep(0.2)
-        assert heard, "no commuters named after the backfill"
+        assert heard, "no commuters named"
+        # The commuter the terminal named has a journey an investigator
+        # finds at once: their history went ahead of the rest.
+        assert heard[0].startswith("simulated network: commuters to search for")
+        named = re.match(r"\s+([0-9A-Z ]+): commutes (.+) - (.+), seen (\d+) times in", heard[1])
+        assert named, heard
+        plate, times = named.group(1).replace(" ", ""), int(named.group(4))
+        vehicle = population.find(plate)
+        assert vehicle is not None
+        assert vehicle.behaviour.value == "commuter"
+        assert times >= 2
+        with sign_in(web_client(app), ina, auth_clock) as c:
+            journey = c.post(
+                "/api/v1/journey",
+                json={
+                    "plate": plate,
+                    "start": (START - timedelta(days=1)).isoformat(),
+                    "end": fast().isoformat(),
+                    "reason_code": "investigation",
+                    "case_number": "SIM-0002",
+                },
+            )
+            assert journey.status_code == 200, journey.text
+            assert len(journey.json()["sightings"]) >= times
+            assert journey.json()["cameras"] >= 2
+        assert feed.live_from is not None  # the live loop runs beside the history
         time.sleep(LIVE_S)
         pipeline.drain()
         counts = feed.counts
@@ -114,8 +143,7 @@ def test_the_live_feed_loop_feeds_reads_violations_and_journeys(
     assert counts.live_captures > 20  # a Tuesday morning's traffic, fed live
     assert counts.live_rendered >= 3  # frames rendered and read by the engine
     assert count(store, Read) == counts.stored == counts.backfilled + counts.live_captures
-    assert feed.backfilled_window is not None
-    live_from = datetime.fromtimestamp(feed.backfilled_window[1], UTC)
+    live_from = datetime.fromtimestamp(feed.live_from, UTC)
     with store.db.read() as s:
         live = s.scalar(select(func.count()).select_from(Read).where(Read.captured_at >= live_from))
         offences = set(s.scalars(select(Violation.offence).distinct()))
@@ -126,28 +154,3 @@ def test_the_live_feed_loop_feeds_reads_violations_and_journeys(
     assert frames == counts.live_rendered
     assert len(offences) >= 3, offences
     assert count(store, Violation) >= 10
-
-    # The commuter the terminal named has a journey an investigator finds.
-    assert heard[0].startswith("simulated network: commuters to search for")
-    named = re.match(r"\s+([0-9A-Z ]+): commutes (.+) - (.+), seen (\d+) times in", heard[1])
-    assert named, heard
-    plate, times = named.group(1).replace(" ", ""), int(named.group(4))
-    vehicle = population.find(plate)
-    assert vehicle is not None
-    assert vehicle.behaviour.value == "commuter"
-    assert times >= 2
-    ina = add_user(services, "ina", Role.INVESTIGATOR, all_regions=True)
-    with sign_in(web_client(app), ina, auth_clock) as c:
-        journey = c.post(
-            "/api/v1/journey",
-            json={
-                "plate": plate,
-                "start": (START - timedelta(days=1)).isoformat(),
-                "end": fast().isoformat(),
-                "reason_code": "investigation",
-                "case_number": "SIM-0002",
-            },
-        )
-        assert journey.status_code == 200, journey.text
-        assert len(journey.json()["sightings"]) >= times
-        assert journey.json()["cameras"] >= 2

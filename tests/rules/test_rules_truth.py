@@ -25,16 +25,21 @@ from platekeeper.sim.captures import Violation
 Phases = list[tuple[float, PhaseEvent]]
 
 
-def _engine(world: World) -> RulesEngine:
+def _engine(
+    world: World,
+    late_allowance_s: float = rules_setup.DEFAULT_LATE_ALLOWANCE_S,
+    signals: MemorySignalTimeline | None = None,
+) -> RulesEngine:
     context = RuleContext(
         cameras=rules_setup.camera_sites(world.network),
         registry=rules_setup.registry(world.population),
-        signals=MemorySignalTimeline(),
+        signals=signals or MemorySignalTimeline(),
         recent=RecentReadsBuffer(),
     )
     for entry in rules_setup.hotlist_entries(world.population):
         context.hotlists.add(entry)
-    settings = RulesSettings.model_validate({"checks": rules_setup.checks(world.network)})
+    checks = rules_setup.checks(world.network, late_allowance_s=late_allowance_s)
+    settings = RulesSettings.model_validate({"checks": checks})
     return RulesEngine.from_settings(settings, context)
 
 
@@ -121,3 +126,53 @@ def test_late_and_repeated_delivery_changes_nothing(
     assert engine.duplicates > len(reads) // 20
     sections = engine.stats()["rules"]["sections"]
     assert sections["late_entries"] > 0  # exits seen before their entries were paired
+
+
+def test_history_sent_after_later_reads_changes_nothing_within_the_allowance(
+    world: World,
+    reads: list[ReadEvent],
+    phases: Phases,
+    in_order: tuple[RulesEngine, list[Finding]],
+) -> None:
+    """The order of ``make run``: the latest history first (here from the
+    middle of a section speeding hours back, whose exit is then seen long
+    before its entry), then the earlier history interleaved with live reads. With the
+    section rule waiting as long as the history spans, the findings are
+    those of the reads in order; with its default five minutes, that
+    speeding is lost. Phases are all known first, as the signal door stores
+    them before the history's reads."""
+    live_from = world.end.timestamp() - 1800
+    # Older than the longest a section camera's sighting is kept in order
+    # (its longest transit at the rule's 10 km/h minimum, plus five minutes).
+    kept_s = max(s.distance_m for s in world.network.sections.values()) / (10 / 3.6) + 300
+    speeding = max(
+        (c for c in world.captures if c.section and Violation.SECTION_SPEED in c.violations),
+        key=lambda c: c.ts if c.ts < live_from - kept_s else 0.0,
+    )
+    assert speeding.section is not None
+    split = (speeding.section.entry_ts + speeding.ts) / 2
+    recent = [r for r in reads if split <= r.ts < live_from]
+    history = [r for r in reads if r.ts < split]
+    live = [r for r in reads if r.ts >= live_from]
+    order = recent[:]
+    for n, read in enumerate(history):
+        order.append(read)
+        if n % 10 == 9 and live:
+            order.append(live.pop(0))
+    order += live
+    span = world.end.timestamp() - world.start.timestamp()
+
+    def findings(late_allowance_s: float) -> set[tuple[str, str, str]]:
+        signals = MemorySignalTimeline(horizon_s=2 * span)
+        engine = _engine(world, late_allowance_s, signals)
+        for _, event in phases:
+            engine.record_phase(event)
+        found = engine.process_many(order) + engine.tick(float("inf"))
+        assert engine.faults == {}
+        return {(f.read_id, f.offence, f.key) for f in found}
+
+    expected = {(f.read_id, f.offence, f.key) for f in in_order[1]}
+    assert findings(span + 3600) == expected
+    lost = expected - findings(rules_setup.DEFAULT_LATE_ALLOWANCE_S)
+    assert (str(speeding.id), "section_speed") in {(r, o) for r, o, _ in lost}
+    assert {offence for _, offence, _ in lost} == {"section_speed"}

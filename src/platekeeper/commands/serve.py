@@ -48,7 +48,7 @@ def serve(
         open_store_if_initialised,
     )
     from platekeeper.ingest.wiring import running_door
-    from platekeeper.sim.feed_run import SimWorld, running_feed
+    from platekeeper.sim.feed_run import SimWorld, history_lateness, running_feed
     from platekeeper.sim.rules_setup import engine_for
     from platekeeper.web.app import create_app
     from platekeeper.web.tls import ensure_tls_certificate, is_loopback
@@ -74,7 +74,12 @@ def serve(
         bus = _alerts(settings, stack)
         world = SimWorld.load(settings) if simulate else None
         engine = (
-            engine_for(world.network, world.population, signals_of(settings, store))
+            engine_for(
+                world.network,
+                world.population,
+                signals_of(settings, store),
+                late_allowance_s=history_lateness(settings.sim),
+            )
             if world
             else store_engine(settings, store)
         )

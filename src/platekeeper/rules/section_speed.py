@@ -101,9 +101,12 @@ class SectionSpeedConfig(RuleConfig):
     late_allowance_s: float = Field(
         default=300.0,
         ge=0,
-        le=86400,
+        le=32 * 86400,
         title="Lateness allowed",
-        description="How late a read may arrive and still be paired.",
+        description=(
+            "How far behind the newest read (stream time) a read may arrive and still be "
+            "paired; sightings are held that much longer."
+        ),
     )
     max_sightings: int = Field(
         default=1_000_000, ge=1000, title="Memory bound", description="Sightings held at most."

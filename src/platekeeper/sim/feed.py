@@ -19,7 +19,19 @@ controllers' signal phases to ``/api/v1/signals/phases``. Two ways to send:
   input), as a real camera would. Past the budget, or with recognition off,
   a capture is sent as a perfect reader reads it.
 
-Capture times are never in the server's future: the server refuses those.
+Either way a camera posts its batch when it holds 100 reads. Paced
+captures also go, every camera's that wait, once a second and once the
+oldest read waiting is two minutes older (in capture time) than the newest:
+sent faster than real time, a quiet camera's reads would otherwise reach
+the rules hours behind a busy one's, later than the section rule waits for
+them (five minutes by default). The backfill is a backlog, sent in full
+batches (each post costs the server a transaction): its reads reach the
+rules as late as its history reaches back, and the demo's section rule
+waits that long (:func:`platekeeper.sim.feed_run.history_lateness`).
+
+The phases a read needs — those up to its stop-line crossing and the change
+after it — are sent before the read. Capture and phase times are never more
+than a step into the server's future: the server refuses those.
 """
 
 from __future__ import annotations
@@ -28,8 +40,8 @@ import json
 import logging
 import threading
 import time
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -56,10 +68,12 @@ BATCH = 100  # the door's largest batch
 BATCH_BYTES = 6 << 20  # under the door's 8 MiB body limit, with room for JSON
 PHASE_BATCH = 500
 FLUSH_S = 1.0
+HOLD_S = 120.0  # capture time a paced read may wait in its camera's batch
 LIVE_WINDOW_S = 60.0
 # Phases go to the signal door a step ahead of the captures that need them;
 # the door refuses phases more than its clock skew (300 s) in the future.
 PHASE_STEP_S = 120.0
+PHASE_AHEAD_S = 120.0
 PAST_PHASE_STEP_S = 3600.0
 
 Due = Callable[[int, "Capture"], float]
@@ -108,6 +122,54 @@ def _window(start: float, end: float) -> tuple[datetime, datetime]:
     return datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
 
 
+def _track_end(capture: Capture) -> float:
+    """The last instant the capture's read speaks of (its stop-line track may
+    run past the capture itself)."""
+    return max(capture.ts, capture.stop_line[-1].ts) if capture.stop_line else capture.ts
+
+
+class _Outbox:
+    """Reads waiting in their cameras' batches. A camera posts its batch when
+    it is full; all post once ``flush_s`` of wall time has passed, or once
+    the oldest waiting read is ``hold_s`` of capture time behind the newest
+    (None: no such bound; the backfill's batches fill up, since every post
+    costs the server a transaction)."""
+
+    def __init__(self, feed: SimFeed, hold_s: float | None, flush_s: float | None) -> None:
+        self.feed = feed
+        self.hold_s = hold_s
+        self.flush_s = flush_s
+        self.pending: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.oldest: float | None = None
+        self.posted_at = time.monotonic()
+        self.sent = 0
+
+    def add(self, camera: str, read: dict[str, Any], ts: float) -> None:
+        batch = self.pending[camera]
+        batch.append(read)
+        self.sent += 1
+        if self.oldest is None:
+            self.oldest = ts
+        if len(batch) >= BATCH:  # a camera that has a full batch sends it
+            self.feed._post_reads(camera, self.pending.pop(camera))
+        if (self.hold_s is not None and ts - self.oldest >= self.hold_s) or self.due():
+            self.flush()
+
+    def due(self) -> bool:
+        return (
+            self.flush_s is not None
+            and bool(self.pending)
+            and time.monotonic() - self.posted_at >= self.flush_s
+        )
+
+    def flush(self) -> None:
+        for camera, batch in self.pending.items():
+            self.feed._post_reads(camera, batch)
+        self.pending.clear()
+        self.oldest = None
+        self.posted_at = time.monotonic()
+
+
 class SimFeed:
     """The network's cameras and junction controllers, speaking to one server."""
 
@@ -133,9 +195,12 @@ class SimFeed:
         self.clock = clock
         self.sim = TripSimulator(network, population, state.seed)
         self.counts = FeedCounts()
-        self.sightings: Counter[int] = Counter()  # backfilled captures per vehicle
-        self.backfilled_window: tuple[float, float] | None = None
-        self._phases_until = 0.0
+        self.live_from: float | None = None  # where the live loop began
+        self._phases_until = 0.0  # the paced feed's phases are sent up to here
+        # The phases after a crossing: a change comes within one cycle.
+        self._cycle = max((b.signal.cycle_s for b in network.bank_list if b.signal), default=0.0)
+        # The live loop and the history may post from two threads at once.
+        self._counting = threading.Lock()
 
     # -- sending -------------------------------------------------------------
 
@@ -156,17 +221,19 @@ class SimFeed:
             if answer.is_success:
                 if path == PATH:
                     got = answer.json()
-                    self.counts.stored += int(got.get("stored", 0))
-                    self.counts.duplicates += int(got.get("duplicates", 0))
+                    with self._counting:
+                        self.counts.stored += int(got.get("stored", 0))
+                        self.counts.duplicates += int(got.get("duplicates", 0))
                 return
             self._refused(len(reads), f"{answer.status_code}: {answer.text[:200]}")
             return
         self._refused(len(reads), "no answer after 5 tries")
 
     def _refused(self, n: int, error: str) -> None:
-        self.counts.refused += n
-        if len(self.counts.errors) < 20:
-            self.counts.errors.append(error)
+        with self._counting:
+            self.counts.refused += n
+            if len(self.counts.errors) < 20:
+                self.counts.errors.append(error)
         logger.warning("simulated camera: batch not stored (%s)", error.split(":", 1)[0])
 
     def _post_reads(self, camera: str, reads: list[dict[str, Any]]) -> None:
@@ -184,20 +251,17 @@ class SimFeed:
         if batch:
             self._post(camera, batch)
 
-    def _flush(self, pending: dict[str, list[dict[str, Any]]]) -> None:
-        for camera, batch in pending.items():
-            self._post_reads(camera, batch)
-        pending.clear()
-
-    def send_phases(self, start: float, end: float) -> int:
-        """What the junction controllers report for ``[start, end)``, each
-        through a camera key of its own bank."""
+    def send_phases(self, start: float, end: float, banks: Collection[str] | None = None) -> int:
+        """What the junction controllers (of ``banks``, by bank id; all when
+        None) report for ``[start, end)``, each through a camera key of its
+        own bank; never more than ``PHASE_AHEAD_S`` past the clock."""
         from platekeeper.sim.rules_setup import phase_events, signal_id
 
+        end = min(end, self.clock() + PHASE_AHEAD_S)
         camera_of = {signal_id(b): b.camera_id for b in self.network.bank_list if b.junction}
         pending: dict[str, list[dict[str, Any]]] = defaultdict(list)
         sent = 0
-        for event in phase_events(self.network, start, end):
+        for event in phase_events(self.network, start, end, banks):
             camera = camera_of[event.signal]
             pending[camera].append(event.model_dump(mode="json"))
             if len(pending[camera]) >= PHASE_BATCH:
@@ -205,15 +269,19 @@ class SimFeed:
             sent += 1
         for camera, events in pending.items():
             self._post(camera, events, path=SIGNALS_PATH, field="events")
-        self.counts.phases += sent
-        self._phases_until = max(self._phases_until, end)
+        with self._counting:
+            self.counts.phases += sent
         return sent
 
-    def _phases_for(self, ts: float, end: float) -> None:
-        """Make sure the phases up to ``ts`` have been sent."""
-        while self._phases_until <= ts and self._phases_until < end:
-            step = PAST_PHASE_STEP_S if self._phases_until + 3600 <= self.clock() else PHASE_STEP_S
-            self.send_phases(self._phases_until, min(self._phases_until + step, end))
+    def _phases_for(self, until: float) -> None:
+        """Make sure the paced feed's phases up to ``until`` have been sent."""
+        until = min(until, self.clock() + PHASE_AHEAD_S)
+        while self._phases_until < until:
+            begin = self._phases_until
+            step = PAST_PHASE_STEP_S if begin + 3600 <= self.clock() else PHASE_STEP_S
+            end = min(begin + step, self.clock() + PHASE_AHEAD_S)
+            self.send_phases(begin, end)
+            self._phases_until = end
 
     def perfect_read(self, capture: Capture) -> dict[str, Any]:
         """The read a perfect reader makes of ``capture`` (no image)."""
@@ -228,31 +296,46 @@ class SimFeed:
 
     # -- backfill --------------------------------------------------------------
 
-    def backfill(self, start: float, end: float) -> int:
-        """Send the captures of ``[start, end)`` at once (perfect reads, no image),
-        after the signal phases of that time."""
-        self.send_phases(start, end)
-
-        def reads() -> Iterable[tuple[str, dict[str, Any]]]:
-            self.sightings.clear()
-            for capture in self.sim.captures(*_window(start, end)):
-                if capture.plate is not None:
-                    self.sightings[capture.vehicle_id] += 1
-                yield capture.camera_id, self.perfect_read(capture)
-
-        pending: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        sent = 0
-        for camera, read in reads():
-            pending[camera].append(read)
-            if len(pending[camera]) >= BATCH:
-                self._post(camera, pending.pop(camera))
-            sent += 1
-        self._flush(pending)
-        self.counts.backfilled += sent
-        self.backfilled_window = (start, end)
-        self.state.fed_until = max(self.state.fed_until, end)
-        self.state.save()
-        return sent
+    def backfill(
+        self,
+        start: float,
+        end: float,
+        *,
+        stop: threading.Event | None = None,
+        vehicles: Collection[int] | None = None,
+        skip: Collection[int] = (),
+    ) -> int:
+        """Send the captures of ``[start, end)`` at once (perfect reads, no
+        image), after the signal phases they need: those of the whole window,
+        or with ``vehicles`` (only their captures) those around each of their
+        crossings. ``skip`` leaves vehicles out; ``stop`` ends it early.
+        Returns the reads sent."""
+        captures = self.sim.captures(*_window(start, end))
+        if vehicles is None:
+            self.send_phases(start, end + self._cycle)
+        else:
+            chosen = frozenset(vehicles)
+            captures = (c for c in captures if c.vehicle_id in chosen)
+        if skip:
+            left_out = frozenset(skip)
+            captures = (c for c in captures if c.vehicle_id not in left_out)
+        outbox = _Outbox(self, None, None)
+        for capture in captures:
+            if stop is not None and stop.is_set():
+                break
+            if vehicles is not None and capture.stop_line:
+                # The controller's changes from a cycle before the track to
+                # the one after it: the phase at the crossing and since when.
+                self.send_phases(
+                    capture.stop_line[0].ts, _track_end(capture) + self._cycle, [capture.bank_id]
+                )
+            outbox.add(capture.camera_id, self.perfect_read(capture), capture.ts)
+        outbox.flush()
+        with self._counting:
+            self.counts.backfilled += outbox.sent
+        if vehicles is None and not (stop is not None and stop.is_set()):
+            self.state.advance(end)
+        return outbox.sent
 
     # -- paced ---------------------------------------------------------------
 
@@ -316,39 +399,31 @@ class SimFeed:
     ) -> bool:
         """Send ``captures`` (of ``[start, end)``, in time order) one by one
         as the feed's clock reaches each one's due time (``due(n, capture)``;
-        by default its capture time), in batches of at most 100 reads and a
-        second, each after the signal phases it needs. A capture whose due
-        time has passed (the feed fell behind) goes at once. False if
-        ``stop`` came first."""
-        pending: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        last_flush = time.monotonic()
+        by default its capture time), batched as the module says, each after
+        the signal phases it needs. A capture whose due time has passed (the
+        feed fell behind) goes at once. False if ``stop`` came first."""
+        outbox = _Outbox(self, HOLD_S, FLUSH_S)
         self._phases_until = max(self._phases_until, start)
         for n, capture in enumerate(captures):
             at = capture.ts if due is None else due(n, capture)
             while at > self.clock():
-                if pending and time.monotonic() - last_flush >= FLUSH_S:
-                    self._flush(pending)
-                    last_flush = time.monotonic()
+                if outbox.due():
+                    outbox.flush()
                 if stop.wait(min(0.25, max(at - self.clock(), 0.0))):
                     break
             if stop.is_set():
-                self._flush(pending)
+                outbox.flush()
                 return False
-            self._phases_for(capture.ts, end)
-            batch = pending[capture.camera_id]
-            batch.append(self.live_read(capture))
-            if len(batch) >= BATCH:  # a camera that has a full batch sends it
-                self._post_reads(capture.camera_id, pending.pop(capture.camera_id))
-            if time.monotonic() - last_flush >= FLUSH_S:
-                self._flush(pending)
-                last_flush = time.monotonic()
-        self._flush(pending)
+            self._phases_for(_track_end(capture) + self._cycle)
+            outbox.add(capture.camera_id, self.live_read(capture), capture.ts)
+        outbox.flush()
         return True
 
     def run_live(self, stop: threading.Event) -> None:
         """Feed captures as their time comes, a minute at a time, until
         ``stop`` is set; the minutes done are saved."""
         cursor = max(self.state.fed_until, self.clock() - LIVE_WINDOW_S)
+        self.live_from = cursor
         while not stop.is_set():
             end = cursor + LIVE_WINDOW_S
             if not self.feed_window(cursor, end, stop):
@@ -356,7 +431,6 @@ class SimFeed:
             while end > self.clock():
                 if stop.wait(min(0.5, end - self.clock())):
                     return
-            self._phases_for(end - 1e-3, end)  # a quiet minute still has its signals
+            self._phases_for(end)  # a quiet minute still has its signals
             cursor = end
-            self.state.fed_until = end
-            self.state.save()
+            self.state.advance(end)

@@ -1,10 +1,16 @@
 """The simulated network inside ``platekeeper serve --simulate`` (what
-``make run`` starts): its cameras keyed in the server's store, and a
-background thread that backfills the last hours and then feeds live
-captures through the server's own HTTPS camera door.
+``make run`` starts): its cameras keyed in the server's store, and
+background threads that feed the server's own HTTPS camera door.
 
-After the backfill it names, on the terminal only, a commuter or two whose
-journeys an investigator can search for: plates never go to the logs.
+So that the live page, the review queue and a journey have something to
+show within the first minute, the history goes in this order: the last
+hour (its last minutes are on the live page at once); then, with the live
+feed already running beside it, the whole history of a commuter or two,
+whom the terminal then names (never the logs: they are plates) for a
+journey search; then the rest of the history, oldest hour first. The
+history thus reaches the rules after later reads, so the simulated road's
+section rule waits for reads as long as the history spans
+(:func:`history_lateness`).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,13 +29,21 @@ from typing import TYPE_CHECKING
 import httpx
 
 from platekeeper.sim.feed import LIVE_WINDOW_S, SimFeed
-from platekeeper.sim.feed_setup import FeedState, https_client, issue_keys, register_network
+from platekeeper.sim.feed_setup import (
+    FeedState,
+    Window,
+    https_client,
+    issue_keys,
+    register_network,
+)
 from platekeeper.sim.network import Network
 from platekeeper.sim.population import Population
 
 if TYPE_CHECKING:
     from platekeeper.config import Settings
     from platekeeper.ingest.camera_keys import CameraKeys, IssuedKey
+    from platekeeper.sim.population import Vehicle
+    from platekeeper.sim.settings import SimSettings
     from platekeeper.store.cameras import CameraRepository
 
 logger = logging.getLogger(__name__)
@@ -67,34 +81,44 @@ def _wait_for_server(client: httpx.Client, stop: threading.Event, timeout_s: flo
 
 
 COMMUTERS_SHOWN = 2
-SEARCH_WINDOW_S = 86400.0
+RECENT_FIRST_S = 3600.0  # the history's last hour goes first
+CHUNK_S = 3600.0  # the rest an hour at a time, progress saved after each
+# How long the rest of the history may take to send (minutes on two cores
+# for the demo's fleet): the section rule waits this much longer for it.
+HISTORY_SENDING_S = 3600.0
 
 
-def commuters_to_search(
+def history_lateness(sim: SimSettings) -> float:
+    """How far behind the live reads the demo's history reaches the rules."""
+    return sim.backfill_hours * 3600 + HISTORY_SENDING_S
+
+
+def commuters_seen(
     feed: SimFeed, start: float, end: float, n: int = COMMUTERS_SHOWN
-) -> list[str]:
-    """Lines naming the ``n`` commuters seen most in ``[start, end)``: from
-    the feed's own backfill when that was the window, else counted afresh."""
+) -> list[tuple[Vehicle, int]]:
+    """The ``n`` commuters with the most readable captures in ``[start, end)``."""
     from platekeeper.sim.population import Behaviour
 
-    population, network = feed.population, feed.network
+    population = feed.population
     commuters = {
         v.id for v in population.vehicles if v.behaviour is Behaviour.COMMUTER and v.work_node
     }
-    if feed.backfilled_window == (start, end):
-        seen = Counter({k: c for k, c in feed.sightings.items() if k in commuters})
-    else:
-        seen = Counter(
-            c.vehicle_id
-            for c in feed.sim.captures(
-                datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
-            )
-            if c.vehicle_id in commuters and c.plate is not None
+    seen = Counter(
+        c.vehicle_id
+        for c in feed.sim.captures(
+            datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
         )
-    hours = (end - start) / 3600
+        if c.vehicle_id in commuters and c.plate is not None
+    )
+    return [(population[vid], times) for vid, times in seen.most_common(n)]
+
+
+def commuter_lines(
+    network: Network, seen: Sequence[tuple[Vehicle, int]], hours: float
+) -> list[str]:
+    """The terminal's lines naming commuters to search for."""
     lines = []
-    for vehicle_id, times in seen.most_common(n):
-        vehicle = population[vehicle_id]
+    for vehicle, times in seen:
         home = network.nodes[vehicle.home_node].name
         work = network.nodes[vehicle.work_node].name if vehicle.work_node else "?"
         lines.append(
@@ -102,6 +126,32 @@ def commuters_to_search(
             f"seen {times} times in the last {hours:.0f} hours"
         )
     return lines
+
+
+def _chunks(windows: Sequence[Window]) -> Iterator[Window]:
+    for start, end in sorted(windows):
+        at = start
+        while at < end:
+            yield at, min(at + CHUNK_S, end)
+            at += CHUNK_S
+
+
+def _send_history(
+    feed: SimFeed, backlog: list[Window], skip: set[int], stop: threading.Event
+) -> None:
+    """The backlog an hour at a time, oldest first; what is left is saved
+    after each hour, so that a restart sends only that."""
+    began, sent = time.monotonic(), 0
+    left = sorted(backlog)
+    for start, end in _chunks(backlog):
+        sent += feed.backfill(start, end, stop=stop, skip=skip)
+        if stop.is_set():
+            return
+        left = [(max(a, end), b) for a, b in left if b > end]
+        feed.state.set_backlog(left)
+    logger.info(
+        "simulated network: %d earlier reads sent in %.0f s", sent, time.monotonic() - began
+    )
 
 
 def _run(
@@ -114,29 +164,41 @@ def _run(
         logger.error("simulated network: the server did not come up; nothing fed")
         return
     now = feed.clock()
+    live_from = now - LIVE_WINDOW_S
     history = now - backfill_hours * 3600
     start = max(feed.state.fed_until, history)
-    if now - start > LIVE_WINDOW_S:
+    # What an earlier run left unsent, then what this one must send.
+    backlog = [(max(a, history), b) for a, b in feed.state.backlog if b > history]
+    if start < live_from:
+        recent = max(start, live_from - RECENT_FIRST_S)
+        if recent > start:
+            backlog.append((start, recent))
+        feed.state.set_backlog(backlog)
         began = time.monotonic()
-        sent = feed.backfill(start, now - LIVE_WINDOW_S)
+        sent = feed.backfill(recent, live_from, stop=stop)
         logger.info(
-            "simulated network: %d past reads sent in %.0f s (%.0f hours of history)",
+            "simulated network: %d reads of the last %.0f minutes sent in %.1f s",
             sent,
+            (live_from - recent) / 60,
             time.monotonic() - began,
-            (now - start) / 3600,
         )
-    if announce is not None and now - history > LIVE_WINDOW_S:
-        # Stored by now, whether by this backfill or by the runs before it.
-        lines = commuters_to_search(
-            feed,
-            history if start == history else max(history, now - SEARCH_WINDOW_S),
-            now - LIVE_WINDOW_S,
-        )
-        if lines:
+    live = threading.Thread(target=feed.run_live, args=(stop,), daemon=True, name="sim-live")
+    live.start()
+    named: set[int] = set()
+    if announce is not None and live_from - history > LIVE_WINDOW_S and not stop.is_set():
+        seen = commuters_seen(feed, history, live_from)
+        named = {vehicle.id for vehicle, _ in seen}
+        # Their whole history first, so that a journey search shows it now.
+        for start, end in backlog:
+            feed.backfill(start, end, stop=stop, vehicles=named)
+        lines = commuter_lines(feed.network, seen, (live_from - history) / 3600)
+        if lines and not stop.is_set():
             announce("simulated network: commuters to search for (Journey):")
             for line in lines:
                 announce(line)
-    feed.run_live(stop)
+    if backlog and not stop.is_set():
+        _send_history(feed, backlog, named, stop)
+    live.join()
 
 
 def make_feed(

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 import ssl
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,15 +44,23 @@ def issue_keys(keys: CameraKeys, network: Network) -> dict[str, IssuedKey]:
     return issued
 
 
+Window = tuple[float, float]
+
+
 @dataclass
 class FeedState:
-    """What survives a restart (``sim/state.json``)."""
+    """What survives a restart (``sim/state.json``): how far the feed has
+    sent (``fed_until``), and the windows of history before that still to
+    send (``backlog``: the demo sends its last hour first)."""
 
     path: Path | None  # None: progress is not kept (a one-off run)
     seed: int
     vehicles: int
     reference: date
     fed_until: float = 0.0
+    backlog: list[Window] = field(default_factory=list)
+    # The live feed and the history each save their progress from a thread of their own.
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @classmethod
     def load(cls, path: Path, seed: int, vehicles: int, today: date) -> FeedState:
@@ -64,12 +73,29 @@ class FeedState:
                     vehicles,
                     date.fromisoformat(raw["reference"]),
                     float(raw.get("fed_until", 0.0)),
+                    [(float(a), float(b)) for a, b in raw.get("backlog", [])],
                 )
         except (OSError, ValueError, KeyError, TypeError):
             pass
         return cls(path, seed, vehicles, today)
 
+    def advance(self, until: float) -> None:
+        """Everything before ``until`` has been sent (but the backlog): saved."""
+        with self.lock:
+            if until > self.fed_until:
+                self.fed_until = until
+                self._save()
+
+    def set_backlog(self, windows: list[Window]) -> None:
+        with self.lock:
+            self.backlog = [(a, b) for a, b in windows if b > a]
+            self._save()
+
     def save(self) -> None:
+        with self.lock:
+            self._save()
+
+    def _save(self) -> None:
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -81,6 +107,7 @@ class FeedState:
                     "vehicles": self.vehicles,
                     "reference": self.reference.isoformat(),
                     "fed_until": self.fed_until,
+                    "backlog": self.backlog,
                 }
             )
         )

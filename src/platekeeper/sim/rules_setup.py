@@ -9,7 +9,7 @@ benchmark and the rules' truth tests all build their rules here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,9 @@ from platekeeper.sim.population import Population
 if TYPE_CHECKING:
     from platekeeper.rules.engine import RulesEngine
     from platekeeper.rules.signals import SignalTimeline
+
+
+DEFAULT_LATE_ALLOWANCE_S = 300.0  # the section rule's own default
 
 
 def timezone_of(network: Network) -> str:
@@ -92,12 +95,15 @@ def hotlist_entries(population: Population) -> list[HotlistEntry]:
     ]
 
 
-def phase_events(network: Network, start: float, end: float) -> Iterator[PhaseEvent]:
-    """What the junction controllers report in [start, end), one cycle early
-    so that the phase at ``start`` is known."""
+def phase_events(
+    network: Network, start: float, end: float, banks: Collection[str] | None = None
+) -> Iterator[PhaseEvent]:
+    """What the junction controllers (of ``banks``, by bank id; all when
+    None) report in [start, end), one cycle early so that the phase at
+    ``start`` is known, and since when."""
     for bank in network.bank_list:
         programme = bank.signal
-        if programme is None:
+        if programme is None or (banks is not None and bank.id not in banks):
             continue
         for at, phase in programme.changes(start - programme.cycle_s, end):
             yield PhaseEvent(
@@ -108,9 +114,15 @@ def phase_events(network: Network, start: float, end: float) -> Iterator[PhaseEv
 
 
 def checks(
-    network: Network, *, tolerance_kmh: float = 5.0, red_grace_s: float = 1.0
+    network: Network,
+    *,
+    tolerance_kmh: float = 5.0,
+    red_grace_s: float = 1.0,
+    late_allowance_s: float = DEFAULT_LATE_ALLOWANCE_S,
 ) -> dict[str, dict[str, Any]]:
-    """The rule configuration (as YAML would give it) for the network."""
+    """The rule configuration (as YAML would give it) for the network;
+    ``late_allowance_s`` is how late a read may reach the section rule and
+    still be paired (the demo's history arrives after its last hour)."""
     banks = network.banks
     out: dict[str, dict[str, Any]] = {
         "hotlist": {"type": "hotlist"},
@@ -132,6 +144,7 @@ def checks(
             "type": "section_speed",
             "tolerance_kmh": tolerance_kmh,
             "max_clock_skew_s": 0.0,
+            "late_allowance_s": late_allowance_s,
             "sections": [
                 {
                     "id": s.id,
@@ -174,12 +187,16 @@ def read_event(capture: Capture) -> ReadEvent:
 
 
 def engine_for(
-    network: Network, population: Population, signals: SignalTimeline | None = None
+    network: Network,
+    population: Population,
+    signals: SignalTimeline | None = None,
+    *,
+    late_allowance_s: float = DEFAULT_LATE_ALLOWANCE_S,
 ) -> RulesEngine:
     """The rules engine of the simulated road: the network's checks over its
     registry, hotlist and camera sites (the demo's ``serve --simulate``);
     ``signals`` is where the controllers' phases are (the database's, when
-    they come through the door)."""
+    they come through the door); ``late_allowance_s`` as in :func:`checks`."""
     from platekeeper.rules.engine import RulesEngine
     from platekeeper.rules.recent import RecentReadsBuffer
     from platekeeper.rules.settings import RulesSettings
@@ -193,5 +210,7 @@ def engine_for(
     )
     for entry in hotlist_entries(population):
         context.hotlists.add(entry)
-    settings = RulesSettings.model_validate({"checks": checks(network)})
+    settings = RulesSettings.model_validate(
+        {"checks": checks(network, late_allowance_s=late_allowance_s)}
+    )
     return RulesEngine.from_settings(settings, context)
