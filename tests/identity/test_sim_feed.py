@@ -116,6 +116,11 @@ def test_the_simulated_network_feeds_reads_journeys_and_live_views(
         live = [(c, feed.live_read(c)) for c in recent]
         assert feed.counts.live_rendered == len(recent)
         assert all(r["frame_jpeg"] for _c, r in live)
+        # Where the plate is in the frame goes with it, as the edge sends it.
+        boxes = [r["plate_box"] for _c, r in live if r["plate"]]
+        assert len(boxes) == feed.counts.live_read
+        width = feed.view.frame_width if feed.view else 0
+        assert all(0 <= b["x"] < width and b["w"] >= 1 and b["h"] >= 1 for b in boxes)
         right = sum(1 for c, r in live if r["plate"] == c.plate)
         assert right == feed.counts.live_right >= 2
         for capture, read in live:

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from platekeeper.edge.folder import plate_box
 from platekeeper.ingest.signing import sign
 from platekeeper.sim.camera_view import b64
 from platekeeper.sim.feed_setup import FeedState
@@ -367,13 +368,17 @@ class SimFeed:
             return read
         counts.live_read += 1
         counts.live_right += seen.right
-        return {
+        read = {
             **read,
             "plate": seen.plate.text,
             "confidence": round(float(seen.plate.confidence), 3),
             "country": seen.plate.country,
             "crop_jpeg": b64(seen.crop_jpeg),
         }
+        box = plate_box(seen.plate)
+        if box is not None and seen.frame_jpeg is not None:
+            read["plate_box"] = box  # as the edge sends it: where the windscreen is looked for
+        return read
 
     def feed_window(
         self,
