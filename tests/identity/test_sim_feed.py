@@ -4,6 +4,7 @@ journey) and an operator watches (live reads with crops read by the engine)."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -22,13 +23,14 @@ from platekeeper.review.pipeline import RulesPipeline
 from platekeeper.review.violations import ViolationStore
 from platekeeper.rules.signal_store import DatabaseSignalTimeline
 from platekeeper.sim import feed as sim_feed
-from platekeeper.sim.camera_view import CameraView
+from platekeeper.sim.camera_view import CameraView, RenderBudget
 from platekeeper.sim.captures import Violation as Violation_
 from platekeeper.sim.feed import SimFeed
 from platekeeper.sim.feed_setup import FeedState, issue_keys, register_network
 from platekeeper.sim.network import Network
 from platekeeper.sim.population import Population
 from platekeeper.sim.rules_setup import DEFAULT_LATE_ALLOWANCE_S, engine_for
+from platekeeper.sim.signals import Phase
 from platekeeper.store.engine import Database
 from platekeeper.store.facade import Store
 from platekeeper.store.models import EvidenceBlob, Read
@@ -227,3 +229,85 @@ def test_reads_sent_fast_reach_the_rules_in_time_and_after_their_phases(
     truth = [c for c in captures if Violation_.RED_LIGHT in c.violations]
     assert len(red) == len(truth)
     assert runner.captured_at in red
+
+
+@pytest.mark.slow
+def test_a_rendered_junction_pass_comes_with_its_clip_and_on_red_its_track_stills(
+    settings: Settings,
+    *,
+    db: Database,
+    clock: Clock,
+    web_store: Store,
+    network: Network,
+) -> None:
+    """A rendered capture at a junction is sent with a clip of its pass; one
+    that crossed on red also with a still of each stop-line track point, so
+    that its red-light violation shows the frames before, at and past the
+    line and the clip."""
+    door = gateway(settings, web_store, None)
+    services = make_services(settings, db, clock, store=web_store, ingest=door)
+    app = create_app(settings, services, background_checkpoints=False)
+    register_network(web_store.cameras, network)
+    keys = issue_keys(door.keys, network)
+    population = Population.generate(network, FLEET, SEED, reference=date(2026, 3, 2))
+    signals = DatabaseSignalTimeline(web_store.db)
+    pipeline = RulesPipeline(
+        web_store, engine_for(network, population, signals), ViolationStore(web_store, clock), None
+    )
+    batches: list[list[int]] = []
+    web_store.reads.add_listener(batches.append)
+    web_store.reads.add_listener(pipeline.submit)
+    now = clock().timestamp()
+    state = FeedState(None, SEED, FLEET, date(2026, 3, 2))
+    view = CameraView(network, population, Recognizer(settings.recognition), seed=SEED)
+    with new_client(app) as camera_link:
+        feed = SimFeed(
+            network,
+            population,
+            state,
+            keys,
+            camera_link,
+            view=view,
+            clips=RenderBudget(1000.0, burst=1000.0),  # every rendered junction pass
+            clock=lambda: clock().timestamp(),
+        )
+        day = list(feed.sim.captures(*(datetime.fromtimestamp(t, UTC) for t in (now - 86400, now))))
+        runner = max(
+            (c for c in day if Violation_.RED_LIGHT in c.violations and c.plate), key=lambda c: c.ts
+        )
+        green = max(
+            (c for c in day if c.stop_line and c.phase is Phase.GREEN and c.plate),
+            key=lambda c: (c.ts < runner.ts, c.ts),
+        )
+        assert runner.ts - green.ts < 3600
+        start, end = green.ts - 1, runner.ts + 1
+        assert feed.feed_captures([green, runner], start, end, threading.Event(), lambda *_: 0.0)
+        assert feed.counts.refused == 0, feed.counts.errors
+    counts = feed.counts
+    assert (counts.live_rendered, counts.live_filmed, counts.live_stills) == (2, 2, 1)
+    pipeline.drain()
+    stored = [r for ids in batches for r in web_store.reads.get_many(ids)]
+    reads = {round(r.captured_at.timestamp(), 3): r for r in stored}  # times to the millisecond
+    ran, waited = reads[round(runner.ts, 3)], reads[round(green.ts, 3)]
+    for read in (ran, waited):
+        (clip,) = [e for e in read.evidence if e.kind == "clip"]
+        assert clip.media_type == "video/mp4"
+        _ref, data = web_store.reads.evidence_bytes(clip.blob_id)
+        assert 1_000 < len(data) < 200_000  # small: 2 s at 640x360
+    assert waited.track_frame_ids == frozenset()
+    assert len(ran.track_frames) == 3
+    assert None not in ran.track_frames
+    with web_store.db.read() as s:
+        (row,) = s.scalars(select(Violation).where(Violation.offence == "red_light")).all()
+    assert row.read_id == ran.id
+    details = json.loads(row.details)
+    assert details["evidence_complete"] is True
+    evidence = json.loads(row.evidence)
+    frames = [e for e in evidence if e["role"] in ("before", "at", "past")]
+    assert [(e["kind"], e["role"]) for e in frames] == [
+        ("frame", "before"),
+        ("frame", "at"),
+        ("frame", "past"),
+    ]
+    assert [int(e["ref"]) for e in frames] == list(ran.track_frames)
+    assert [e["role"] for e in evidence if e["kind"] == "clip"] == ["clip"]

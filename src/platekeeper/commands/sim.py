@@ -148,6 +148,15 @@ def sim(  # noqa: PLR0917 (one parameter per command-line option)
             "the others are sent as perfect reads.",
         ),
     ] = 0.5,
+    clips_per_second: Annotated[
+        float,
+        typer.Option(
+            "--clips-per-second",
+            min=0.0,
+            help="With --server: at most this many rendered junction captures a second come "
+            "with a 2 s clip of the pass (on red, with stills of its stop-line track).",
+        ),
+    ] = 0.5,
 ) -> None:
     """Simulate the national camera network and stream its captures."""
     from platekeeper.commands.sim_server import ServerRun, feed_server
@@ -161,7 +170,7 @@ def sim(  # noqa: PLR0917 (one parameter per command-line option)
         feed_server(
             ServerRun(
                 server, keys, ca, cameras, vehicles, seed, span, backfill_hours, recognise,
-                speed, rate, frame_width, renders_per_second,
+                speed, rate, frame_width, renders_per_second, clips_per_second,
             )
         )  # fmt: skip
         return

@@ -55,6 +55,7 @@ class ServerRun:
     rate: float | None
     frame_width: int
     renders_per_second: float
+    clips_per_second: float
 
     def check(self) -> None:
         """Refuse what cannot work, with the reason."""
@@ -96,10 +97,12 @@ def feed_server(run: ServerRun) -> None:
     if missing:
         fail(f"{len(missing)} cameras of the network have no key, e.g. {missing[0]}")
     population = Population.generate(network, run.vehicles, run.seed, reference=date.today())
-    view, budget = _camera_view(run, network, population)
+    view, budget, clips = _camera_view(run, network, population)
     state = FeedState(None, run.seed, run.vehicles, date.today())
     with https_client(run.server.rstrip("/"), run.ca) as client:
-        feed = SimFeed(network, population, state, issued, client, view=view, budget=budget)
+        feed = SimFeed(
+            network, population, state, issued, client, view=view, budget=budget, clips=clips
+        )
         took = _feed(feed, run)
     _report(feed, took)
 
@@ -147,9 +150,9 @@ def _feed(feed: SimFeed, run: ServerRun) -> float:
 
 def _camera_view(
     run: ServerRun, network: Network, population: Population
-) -> tuple[CameraView | None, RenderBudget | None]:
+) -> tuple[CameraView | None, RenderBudget | None, RenderBudget | None]:
     if not run.recognise:
-        return None, None
+        return None, None, None
     from platekeeper.recognition import Recognizer
     from platekeeper.sim.camera_view import CameraView, RenderBudget
 
@@ -160,7 +163,7 @@ def _camera_view(
         frame_width=run.frame_width,
         seed=run.seed,
     )
-    return view, RenderBudget(run.renders_per_second)
+    return view, RenderBudget(run.renders_per_second), RenderBudget(run.clips_per_second)
 
 
 def _report(feed: SimFeed, took: float) -> None:
@@ -175,6 +178,11 @@ def _report(feed: SimFeed, took: float) -> None:
         f"({counts.live_right} right), {counts.live_unread} unreadable; "
         f"{counts.live_perfect} sent as perfect reads; {counts.live_no_plate} with no plate"
     )
+    if counts.live_filmed:
+        typer.echo(
+            f"  {counts.live_filmed} junction passes filmed, {counts.live_stills} on red "
+            "with stills of their stop-line track"
+        )
     if counts.refused:
         for error in counts.errors[:3]:
             typer.echo(f"  refused: {error}", err=True)

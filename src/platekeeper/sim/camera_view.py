@@ -132,6 +132,15 @@ class CameraView:
         width, height = bank.resolution
         return self.frame_width, max(64, round(self.frame_width * height / width))
 
+    def light(self, capture: Capture) -> str:
+        """The lighting mode of ``capture``'s frame (see :func:`lighting_at`)."""
+        bank = self.network.banks[capture.bank_id]
+        return lighting_at(capture.ts, self.network.utc_offset_s, bank.lat, self._infrared[bank.id])
+
+    def plate_format(self, capture: Capture) -> str:
+        """The renderer's series key of the captured vehicle's plate."""
+        return self.population[capture.vehicle_id].plate_format.value.replace("-", "_")
+
     def read(self, capture: Capture) -> CameraRead:
         """Render ``capture`` (which must have a plate) and read the frame."""
         from platekeeper.sim.render import SceneOptions, render_scene
@@ -139,10 +148,9 @@ class CameraView:
         if capture.plate is None:
             raise ValueError("a capture with no readable plate has nothing to render")
         bank = self.network.banks[capture.bank_id]
-        vehicle = self.population[capture.vehicle_id]
-        fmt = vehicle.plate_format.value.replace("-", "_")
+        fmt = self.plate_format(capture)
         width, height = self.frame_size(bank)
-        mode = lighting_at(capture.ts, self.network.utc_offset_s, bank.lat, self._infrared[bank.id])
+        mode = self.light(capture)
         options = SceneOptions(
             width=width,
             height=height,

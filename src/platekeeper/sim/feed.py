@@ -17,7 +17,10 @@ controllers' signal phases to ``/api/v1/signals/phases``. Two ways to send:
   the crop are sent; a capture the engine cannot read, or of a vehicle with
   no readable plate, is sent as a pass with no plate (the no-plate rule's
   input), as a real camera would. Past the budget, or with recognition off,
-  a capture is sent as a perfect reader reads it.
+  a capture is sent as a perfect reader reads it. A rendered capture at a
+  junction also comes with a short clip of the pass, up to a budget of its
+  own, and when the signal showed red at the crossing with a still of each
+  point of its stop-line track (:mod:`platekeeper.sim.junction_clip`).
 
 Either way a camera posts its batch when it holds 100 reads. Paced
 captures also go, every camera's that wait, once a second and once the
@@ -41,7 +44,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -54,6 +57,7 @@ from platekeeper.sim.camera_view import b64
 from platekeeper.sim.feed_setup import FeedState
 from platekeeper.sim.network import Network
 from platekeeper.sim.population import Population
+from platekeeper.sim.signals import Phase
 from platekeeper.sim.simulator import TripSimulator
 
 if TYPE_CHECKING:
@@ -86,7 +90,9 @@ class FeedCounts:
     and read by the engine (``live_rendered``: ``live_read`` of them with a
     plate found, ``live_right`` of those exactly right, ``live_unread``
     with none), those sent as perfect reads (``live_perfect``) and passes
-    of vehicles with no readable plate (``live_no_plate``)."""
+    of vehicles with no readable plate (``live_no_plate``); of the rendered
+    junction captures, those sent with a clip (``live_filmed``), with the
+    stills of their track as well (``live_stills``)."""
 
     backfilled: int = 0
     phases: int = 0
@@ -97,6 +103,8 @@ class FeedCounts:
     live_unread: int = 0
     live_perfect: int = 0
     live_no_plate: int = 0
+    live_filmed: int = 0
+    live_stills: int = 0
     stored: int = 0
     duplicates: int = 0
     refused: int = 0
@@ -107,12 +115,24 @@ def _key(capture: Capture) -> str:
     return f"sim:{capture.vehicle_id}:{capture.ts:.3f}"
 
 
-def _track(capture: Capture) -> list[dict[str, Any]]:
-    """The stop-line positions a junction camera measures (empty elsewhere)."""
-    return [
+def _track(capture: Capture, stills: Sequence[bytes | None] = ()) -> list[dict[str, Any]]:
+    """The stop-line positions a junction camera measures (empty elsewhere),
+    each with its still when ``stills`` has one for it."""
+    points: list[dict[str, Any]] = [
         {"at": datetime.fromtimestamp(p.ts, UTC).isoformat(), "offset_m": round(p.offset_m, 2)}
         for p in capture.stop_line
     ]
+    for point, still in zip(points, stills, strict=False):
+        if still is not None:
+            point["frame_jpeg"] = b64(still)
+    return points
+
+
+def _weight(read: dict[str, Any]) -> int:
+    """About how many bytes ``read`` adds to a batch's body."""
+    images = [read.get(k) or "" for k in ("frame_jpeg", "crop_jpeg", "clip_mp4")]
+    images += [p.get("frame_jpeg") or "" for p in read.get("track", ())]
+    return sum(map(len, images)) + 400
 
 
 def _confidence(capture: Capture) -> float:
@@ -184,6 +204,7 @@ class SimFeed:
         *,
         view: CameraView | None = None,
         budget: RenderBudget | None = None,
+        clips: RenderBudget | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.network = network
@@ -193,6 +214,7 @@ class SimFeed:
         self.client = client
         self.view = view
         self.budget = budget
+        self.clips = clips  # None: no clips
         self.clock = clock
         self.sim = TripSimulator(network, population, state.seed)
         self.counts = FeedCounts()
@@ -243,7 +265,7 @@ class SimFeed:
         batch: list[dict[str, Any]] = []
         size = 0
         for read in reads:
-            weight = len(read.get("frame_jpeg") or "") + len(read.get("crop_jpeg") or "") + 400
+            weight = _weight(read)
             if batch and (len(batch) >= BATCH or size + weight > BATCH_BYTES):
                 self._post(camera, batch)
                 batch, size = [], 0
@@ -344,7 +366,8 @@ class SimFeed:
         """What the capture's camera sends: the engine's read of the rendered
         frame while the render budget lasts, else a perfect reader's read.
         A vehicle with no readable plate, or one the engine found no plate
-        on, is a pass with no plate."""
+        on, is a pass with no plate. A rendered junction capture is filmed
+        while the clip budget lasts."""
         counts = self.counts
         counts.live_captures += 1
         if capture.plate is None:
@@ -363,6 +386,8 @@ class SimFeed:
             "frame_jpeg": b64(seen.frame_jpeg),
             "track": _track(capture),
         }
+        if capture.stop_line and self.clips is not None and self.clips.take():
+            read.update(self._film(capture))
         if seen.plate is None:
             counts.live_unread += 1
             return read
@@ -379,6 +404,24 @@ class SimFeed:
         if box is not None and seen.frame_jpeg is not None:
             read["plate_box"] = box  # as the edge sends it: where the windscreen is looked for
         return read
+
+    def _film(self, capture: Capture) -> dict[str, Any]:
+        """The clip of a junction pass, and the stills of its track when the
+        signal showed red at the crossing (a red-light camera's trigger)."""
+        from platekeeper.sim.junction_clip import film_pass
+
+        assert self.view is not None
+        red = capture.phase is Phase.RED
+        clip = film_pass(
+            capture,
+            self.view.plate_format(capture),
+            self.view.light(capture),
+            seed=self.view.seed,
+            stills=red,
+        )
+        self.counts.live_filmed += 1
+        self.counts.live_stills += red
+        return {"clip_mp4": b64(clip.mp4), "track": _track(capture, clip.stills)}
 
     def feed_window(
         self,

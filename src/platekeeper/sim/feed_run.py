@@ -208,12 +208,12 @@ def make_feed(
     client: httpx.Client,
     clock: Callable[[], float] = time.time,
 ) -> SimFeed:
-    """The feed with its camera view and render budget as ``sim.*`` asks."""
+    """The feed with its camera view and render and clip budgets as ``sim.*`` asks."""
     from platekeeper.recognition import Recognizer
     from platekeeper.sim.camera_view import CameraView, RenderBudget
 
     sim = settings.sim
-    view = budget = None
+    view = budget = clips = None
     if sim.recognise:
         view = CameraView(
             world.network,
@@ -223,6 +223,7 @@ def make_feed(
             seed=sim.seed,
         )
         budget = RenderBudget(sim.renders_per_second)
+        clips = RenderBudget(sim.clips_per_second)
     return SimFeed(
         world.network,
         world.population,
@@ -231,6 +232,7 @@ def make_feed(
         client,
         view=view,
         budget=budget,
+        clips=clips,
         clock=clock,
     )
 

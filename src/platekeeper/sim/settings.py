@@ -49,3 +49,12 @@ class SimSettings(BaseModel):
         description="At most this many live captures a second are rendered and read (each "
         "costs most of a second of CPU); the others are sent as perfect reads.",
     )
+    clips_per_second: float = Field(
+        default=0.5,
+        ge=0,
+        le=100,
+        title="Junction clips per second",
+        description="At most this many rendered junction captures a second also come with "
+        "a 2 s clip of the pass (and, on red, stills of its stop-line track); each costs "
+        "about a quarter of the CPU of a rendered capture.",
+    )

@@ -225,6 +225,17 @@ def draw_backdrop(
     return Backdrop(lit, signs)
 
 
+def draw_stop_line(backdrop: Backdrop, g: RoadGeometry, light: Lighting, depth: float) -> None:
+    """Paint a stop line (0.4 m of white across the road, lit as the road)
+    on the backdrop, its near edge ``depth`` metres ahead of the camera."""
+    f = 0.5
+    near, far = g.row_at_depth(depth), g.row_at_depth(depth + 0.4)
+    paint = np.zeros_like(backdrop.half)
+    _poly(paint, _band(g, g.road_left, g.road_right, far, near, f), (225, 225, 222))
+    mask = cv2.inRange(paint, (1, 1, 1), (255, 255, 255))
+    cv2.copyTo(light.apply(paint, "background"), mask, backdrop.half)
+
+
 def draw_signs(target: Image, signs: list[Sign], light: Lighting, scale: float = 1.0) -> None:
     """Draw signs (lit) into a frame of the given scale (1 full, 0.5 half)."""
     th, tw = target.shape[:2]

@@ -28,6 +28,7 @@ from platekeeper.sim.render.background import (
     Sign,
     draw_backdrop,
     draw_signs,
+    draw_stop_line,
     make_geometry,
 )
 from platekeeper.sim.render.camera import Lighting, make_lighting
@@ -53,6 +54,11 @@ logger = logging.getLogger(__name__)
 Generator = np.random.Generator
 Image = NDArray[np.uint8]
 
+CROSSING_IN_VIEW_S = 2.0
+"""Least time a vehicle that crosses a stop line is in view with its whole
+plate: the red-light evidence shows it before, at and past the line, 0.6 s
+apart, and a still at either end must not cut the plate."""
+
 
 @dataclass(frozen=True)
 class VideoOptions:
@@ -74,6 +80,11 @@ class VideoOptions:
     preset: str = "veryfast"
     noise: float = 1.0
     clutter: bool = True
+    plates: tuple[tuple[str, str], ...] = ()
+    """Plate text and series key of the first vehicles (the rest drawn at random)."""
+    crossing_s: float | None = None
+    """When set, the first vehicle's front crosses a stop line painted across
+    the road at this instant, halfway along its way through the view."""
 
     def __post_init__(self) -> None:
         if (
@@ -90,6 +101,11 @@ class VideoOptions:
             raise ValueError("vehicles must be between 0 and 200")
         if self.view not in (None, "rear", "front"):
             raise ValueError("view must be 'rear', 'front' or None")
+        if len(self.plates) > self.vehicles:
+            raise ValueError("more plates than vehicles")
+        crossing = self.crossing_s
+        if crossing is not None and not (self.vehicles and 0 <= crossing <= self.seconds):
+            raise ValueError("a stop-line crossing needs a vehicle and an instant within the video")
 
     @property
     def frame_count(self) -> int:
@@ -205,8 +221,12 @@ def _cast(
     lane_free = [0.0] * lanes
     z_far, z_near = g.focal / s_lo, g.focal / (s_hi * 1.25)
     for i in range(opts.vehicles):
-        fmt = random_format(rng, opts.formats)
-        text = fmt.generate(rng)
+        if i < len(opts.plates):
+            text, key = opts.plates[i]
+            fmt = resolve_format(key)
+        else:
+            fmt = random_format(rng, opts.formats)
+            text = fmt.generate(rng)
         two_line = bool(fmt.lines[int(rng.integers(0, len(fmt.lines)))] == 2)
         view = opts.view or ("front" if rng.random() < 0.5 else "rear")
         kind = str(KINDS[int(rng.choice(len(KINDS), p=np.array([0.4, 0.2, 0.15, 0.1, 0.1, 0.05])))])
@@ -220,6 +240,14 @@ def _cast(
             (i / max(1, opts.vehicles)) * max(0.0, duration - travel * 0.8)
             + float(rng.uniform(0, 0.5)),
         )
+        if i == 0 and opts.crossing_s is not None:
+            # The road's far end is the top row, where a plate is still above
+            # the frame: the plate shows whole from about where a point 1.2 m
+            # up is 8 px down. Halfway from there at the crossing; a vehicle
+            # too fast for the view to hold it before and after is slowed.
+            z_seen = min(z_far, g.focal * max(g.cam_h - 1.2, 0.1) / max(8.0 - g.horizon, 1.0))
+            speed = min(speed, max(z_seen - z_near, 0.5) / CROSSING_IN_VIEW_S)
+            start = opts.crossing_s - (z_far - z_seen) / speed - (z_seen - z_near) / speed / 2
         lane_free[lane] = start + travel * 0.6
         frame_scale = s_hi * 1.25 * rig.plate_size_m[0] / 0.52 * 1.0
         full = mount_vehicle(rng, rig, fmt.key, text, two_line, frame_scale, light, 0.4)
@@ -271,6 +299,10 @@ def iter_video(
     rng = np.random.default_rng(seed)
     g, light, backdrop, actors = _prepare(rng, opts)
     frame_seed = int(rng.integers(0, 2**63))
+    if opts.crossing_s is not None:
+        crossing = actors[0].depth(opts.crossing_s)
+        if crossing is not None:
+            draw_stop_line(backdrop, g, light, crossing)
     n = opts.frame_count
     schedule: list[list[tuple[int, Pose]]] = []
     for f in range(n):
