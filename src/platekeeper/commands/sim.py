@@ -153,10 +153,11 @@ def sim(  # noqa: PLR0917 (one parameter per command-line option)
         typer.Option(
             "--clips-per-second",
             min=0.0,
-            help="With --server: at most this many rendered junction captures a second come "
-            "with a 2 s clip of the pass (on red, with stills of its stop-line track).",
+            help="With --server: rendered junction captures that crossed on red come with a "
+            "2 s clip and stills of their stop-line track; at most this many others a second "
+            "with a clip.",
         ),
-    ] = 0.5,
+    ] = 0.1,
 ) -> None:
     """Simulate the national camera network and stream its captures."""
     from platekeeper.commands.sim_server import ServerRun, feed_server

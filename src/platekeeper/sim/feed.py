@@ -18,9 +18,10 @@ controllers' signal phases to ``/api/v1/signals/phases``. Two ways to send:
   no readable plate, is sent as a pass with no plate (the no-plate rule's
   input), as a real camera would. Past the budget, or with recognition off,
   a capture is sent as a perfect reader reads it. A rendered capture at a
-  junction also comes with a short clip of the pass, up to a budget of its
-  own, and when the signal showed red at the crossing with a still of each
-  point of its stop-line track (:mod:`platekeeper.sim.junction_clip`).
+  junction that crossed on red comes with a short clip of the pass and a
+  still of each point of its stop-line track; other rendered junction
+  captures with a clip, up to a budget of their own
+  (:mod:`platekeeper.sim.junction_clip`).
 
 Either way a camera posts its batch when it holds 100 reads. Paced
 captures also go, every camera's that wait, once a second and once the
@@ -367,7 +368,8 @@ class SimFeed:
         frame while the render budget lasts, else a perfect reader's read.
         A vehicle with no readable plate, or one the engine found no plate
         on, is a pass with no plate. A rendered junction capture is filmed
-        while the clip budget lasts."""
+        when it crossed on red, else while the clip budget lasts (none
+        without a clip budget)."""
         counts = self.counts
         counts.live_captures += 1
         if capture.plate is None:
@@ -386,7 +388,10 @@ class SimFeed:
             "frame_jpeg": b64(seen.frame_jpeg),
             "track": _track(capture),
         }
-        if capture.stop_line and self.clips is not None and self.clips.take():
+        # A crossing on red is what a red-light camera is triggered by: it
+        # is always filmed (red passes are few, and rendered ones fewer).
+        red = capture.phase is Phase.RED
+        if capture.stop_line and self.clips is not None and (red or self.clips.take()):
             read.update(self._film(capture))
         if seen.plate is None:
             counts.live_unread += 1

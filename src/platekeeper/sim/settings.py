@@ -50,11 +50,11 @@ class SimSettings(BaseModel):
         "costs most of a second of CPU); the others are sent as perfect reads.",
     )
     clips_per_second: float = Field(
-        default=0.5,
+        default=0.1,
         ge=0,
         le=100,
         title="Junction clips per second",
-        description="At most this many rendered junction captures a second also come with "
-        "a 2 s clip of the pass (and, on red, stills of its stop-line track); each costs "
-        "about a quarter of the CPU of a rendered capture.",
+        description="A rendered junction capture that crossed on red comes with a 2 s clip "
+        "of the pass and stills of its stop-line track; at most this many others a second "
+        "come with a clip. A clip costs about a quarter of the CPU of a rendered capture.",
     )
