@@ -311,3 +311,48 @@ def test_a_rendered_junction_pass_comes_with_its_clip_and_on_red_its_track_still
     ]
     assert [int(e["ref"]) for e in frames] == list(ran.track_frames)
     assert [e["role"] for e in evidence if e["kind"] == "clip"] == ["clip"]
+
+
+def test_the_history_sent_an_hour_at_a_time_fills_its_batches_across_the_hours(
+    settings: Settings,
+    *,
+    db: Database,
+    clock: Clock,
+    web_store: Store,
+    network: Network,
+) -> None:
+    """An hour of a small fleet is a few reads a camera: the history's
+    batches fill across its hours, so that the server stores it in few
+    transactions; after each hour the feed says from when a restart must
+    send again (the oldest read still waiting)."""
+    door = gateway(settings, web_store, None)
+    services = make_services(settings, db, clock, store=web_store, ingest=door)
+    app = create_app(settings, services, background_checkpoints=False)
+    register_network(web_store.cameras, network)
+    keys = issue_keys(door.keys, network)
+    population = Population.generate(network, FLEET, SEED, reference=date(2026, 3, 2))
+    batches: list[list[int]] = []
+    web_store.reads.add_listener(batches.append)
+    now = clock().timestamp()
+    start = now - 7 * 3600
+    hours = [(start + h * 3600, start + (h + 1) * 3600) for h in range(6)]
+    resumes: list[float] = []
+    state = FeedState(None, SEED, FLEET, date(2026, 3, 2))
+    with new_client(app) as camera_link:
+        feed = SimFeed(
+            network, population, state, keys, camera_link, clock=lambda: clock().timestamp()
+        )
+        sent = feed.backfill_windows(hours, stop=threading.Event(), progress=resumes.append)
+        assert feed.counts.refused == 0, feed.counts.errors
+        window = [datetime.fromtimestamp(t, UTC) for t in (hours[0][0], hours[-1][1])]
+        cameras = {c.camera_id for c in feed.sim.captures(*window)}
+    assert sent == feed.counts.stored == feed.counts.backfilled == sum(map(len, batches)) > 300
+    # One part-full batch a camera at the end, the rest full: not one a camera an hour.
+    assert len(batches) <= len(cameras) + sent // sim_feed.BATCH
+    assert len(batches) < len(cameras) * len(hours) / 3
+    assert len(resumes) == len(hours)
+    assert resumes == sorted(resumes)
+    # Never past the hour sent, and behind it while some reads still wait.
+    assert all(start <= r <= b for r, (_a, b) in zip(resumes, hours, strict=True))
+    assert resumes[0] < hours[0][1]
+    assert feed.counts.phases > 0  # before the reads: the red-light rule's

@@ -36,6 +36,32 @@ def test_same_seed_same_captures_in_any_window(
     assert [c.to_dict() for c in other.captures(start, end)] != expected
 
 
+def test_windows_asked_an_hour_at_a_time_simulate_each_day_once(
+    network: Network, population: Population, week: list[Capture], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A feed asks for an hour (or a minute) at a time; each window needs its
+    day and the day before, which are kept rather than simulated again."""
+    fresh = TripSimulator(network, population, SEED)
+    simulated: list[int] = []
+    day = fresh.day
+
+    def counted(index: int) -> list[Capture]:
+        simulated.append(index)
+        return day(index)
+
+    monkeypatch.setattr(fresh, "day", counted)
+    start = MONDAY + timedelta(hours=20)
+    hours = [
+        c.to_dict()
+        for h in range(8)
+        for c in fresh.captures(start + timedelta(hours=h), start + timedelta(hours=h + 1))
+    ]
+    end = start + timedelta(hours=8)
+    assert hours == [c.to_dict() for c in week if start.timestamp() <= c.ts < end.timestamp()]
+    # Sunday (trips from the evening before), Monday and Tuesday, once each.
+    assert sorted(simulated) == [simulated[0], simulated[0] + 1, simulated[0] + 2]
+
+
 def test_stream_is_ordered_and_inside_the_window(week: list[Capture]) -> None:
     assert len(week) > 50_000
     times = [c.ts for c in week]

@@ -140,15 +140,20 @@ def _send_history(
     feed: SimFeed, backlog: list[Window], skip: set[int], stop: threading.Event
 ) -> None:
     """The backlog an hour at a time, oldest first; what is left is saved
-    after each hour, so that a restart sends only that."""
-    began, sent = time.monotonic(), 0
+    after each hour, so that a restart sends only that (and the few reads
+    that still waited in part-full batches)."""
+    began = time.monotonic()
     left = sorted(backlog)
-    for start, end in _chunks(backlog):
-        sent += feed.backfill(start, end, stop=stop, skip=skip)
-        if stop.is_set():
-            return
-        left = [(max(a, end), b) for a, b in left if b > end]
+
+    def answered_before(resume: float) -> None:
+        nonlocal left
+        left = [(max(a, resume), b) for a, b in left if b > resume]
         feed.state.set_backlog(left)
+
+    sent = feed.backfill_windows(_chunks(backlog), stop=stop, skip=skip, progress=answered_before)
+    if stop.is_set():
+        return
+    feed.state.set_backlog([])
     logger.info(
         "simulated network: %d earlier reads sent in %.0f s", sent, time.monotonic() - began
     )

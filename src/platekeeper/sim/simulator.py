@@ -7,7 +7,8 @@ sorted and merged with those of trips still running from the day before.
 A capture is emitted once no later-planned trip can come before it: every
 trip planned for a day leaves after that day's local midnight, so everything
 earlier than the next midnight is final. Memory is therefore about one day of
-captures (roughly 200 bytes each).
+captures (roughly 200 bytes each), plus the recent days kept for the next
+window (:data:`CACHE_CAPTURES`).
 
 The same seed gives the same captures, whatever window is asked for: a
 vehicle's day depends only on the seed, the vehicle and the date.
@@ -20,6 +21,8 @@ import gc
 import logging
 import math
 import random
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import datetime
 from operator import attrgetter
@@ -36,6 +39,12 @@ logger = logging.getLogger(__name__)
 DAY = 86400.0
 MAX_VEHICLES = 999_999
 _TS = attrgetter("ts")
+CACHE_CAPTURES = 700_000
+"""Captures of the days last simulated, kept sorted (about 140 MB at most). A
+feed asks for a minute or an hour at a time, and every window needs its day
+and the day before: without them, each window simulated two whole days again
+(the demo's 72 hours of history, sent an hour at a time, simulated 144 days).
+Two days of the seed system's load (30,000 vehicles) fit."""
 
 
 class TripSimulator:
@@ -65,6 +74,8 @@ class TripSimulator:
         self.truths = self._truths(population)
         self._profiles: dict[int, Profile] = {}
         self._near: dict[tuple[str, float], tuple[str, ...]] = {}
+        self._days: OrderedDict[int, list[Capture]] = OrderedDict()
+        self._days_lock = threading.Lock()  # the live feed and the history share one
         cities = [
             (c.id, c.population_share or 1.0)
             for c in network.cities.values()
@@ -95,7 +106,7 @@ class TripSimulator:
         pending: list[Capture] = []
         for index in range(first, last + 1):
             boundary = self.day_start(index + 1)
-            batch = pending + self.day(index)
+            batch = pending + self._sorted_day(index)
             # Stable, and the batch's order is itself deterministic, so equal
             # times keep a reproducible order without a second key.
             batch.sort(key=_TS)
@@ -169,6 +180,27 @@ class TripSimulator:
                 self.places,
             )
         return out
+
+    def _sorted_day(self, index: int) -> list[Capture]:
+        """:meth:`day` in time order, from the recent days kept when there
+        (shared: never change it)."""
+        with self._days_lock:
+            found = self._days.get(index)
+            if found is not None:
+                self._days.move_to_end(index)
+                return found
+        day = self.day(index)
+        day.sort(key=_TS)
+        if len(day) > CACHE_CAPTURES:  # a fleet too large to keep a day of
+            return day
+        with self._days_lock:
+            self._days[index] = day
+            self._days.move_to_end(index)
+            kept = sum(map(len, self._days.values()))
+            while kept > CACHE_CAPTURES:
+                _index, dropped = self._days.popitem(last=False)
+                kept -= len(dropped)
+        return day
 
     def day_index(self, ts: float) -> int:
         """The local day (days since 1970-01-01 local) containing ``ts``."""
