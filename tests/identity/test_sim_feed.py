@@ -283,8 +283,13 @@ def test_a_rendered_junction_pass_comes_with_its_clip_and_on_red_its_track_still
         start, end = green.ts - 1, runner.ts + 1
         assert feed.feed_captures([green, runner], start, end, threading.Event(), lambda *_: 0.0)
         assert feed.counts.refused == 0, feed.counts.errors
+        # Sent as history, a crossing on red keeps its clip and stills; no other.
+        past = feed.past_read(runner)
+        assert past["clip_mp4"]
+        assert [bool(p.get("frame_jpeg")) for p in past["track"]] == [True] * 3
+        assert feed.past_read(green) == feed.perfect_read(green)
     counts = feed.counts
-    assert (counts.live_rendered, counts.live_filmed, counts.live_stills) == (2, 2, 1)
+    assert (counts.live_rendered, counts.filmed, counts.stills) == (2, 3, 2)
     pipeline.drain()
     stored = [r for ids in batches for r in web_store.reads.get_many(ids)]
     reads = {round(r.captured_at.timestamp(), 3): r for r in stored}  # times to the millisecond

@@ -178,9 +178,9 @@ def _report(feed: SimFeed, took: float) -> None:
         f"({counts.live_right} right), {counts.live_unread} unreadable; "
         f"{counts.live_perfect} sent as perfect reads; {counts.live_no_plate} with no plate"
     )
-    if counts.live_filmed:
+    if counts.filmed:
         typer.echo(
-            f"  {counts.live_filmed} junction passes filmed, {counts.live_stills} on red "
+            f"  {counts.filmed} junction passes filmed, {counts.stills} on red "
             "with stills of their stop-line track"
         )
     if counts.refused:

@@ -8,7 +8,9 @@ controllers' signal phases to ``/api/v1/signals/phases``. Two ways to send:
 - **backfill**: the captures of a past window, sent at once so that
   journeys have a history from the first minute. These carry the text a
   perfect reader returns and no image (rendering and reading every one of
-  tens of thousands of captures would take longer than the demo should).
+  tens of thousands of captures would take longer than the demo should),
+  but for a crossing on red, which comes with the clip and stills a
+  red-light camera keeps (when the feed films junctions: few, and cheap).
 - **paced** (:meth:`SimFeed.feed_window`): each capture once its due time
   comes — its own capture time when live, earlier in accelerated time or a
   load test. Up to a budget of renders a second, a capture is drawn as its
@@ -92,9 +94,9 @@ class FeedCounts:
     and read by the engine (``live_rendered``: ``live_read`` of them with a
     plate found, ``live_right`` of those exactly right, ``live_unread``
     with none), those sent as perfect reads (``live_perfect``) and passes
-    of vehicles with no readable plate (``live_no_plate``); of the rendered
-    junction captures, those sent with a clip (``live_filmed``), with the
-    stills of their track as well (``live_stills``)."""
+    of vehicles with no readable plate (``live_no_plate``); junction passes
+    sent with a clip, live or past (``filmed``), with the stills of their
+    track as well (``stills``)."""
 
     backfilled: int = 0
     phases: int = 0
@@ -105,8 +107,8 @@ class FeedCounts:
     live_unread: int = 0
     live_perfect: int = 0
     live_no_plate: int = 0
-    live_filmed: int = 0
-    live_stills: int = 0
+    filmed: int = 0
+    stills: int = 0
     stored: int = 0
     duplicates: int = 0
     refused: int = 0
@@ -325,6 +327,20 @@ class SimFeed:
 
     # -- backfill --------------------------------------------------------------
 
+    def past_read(self, capture: Capture) -> dict[str, Any]:
+        """A past capture as the backfill sends it: a perfect read with no
+        image, but a crossing on red with the clip and stills a red-light
+        camera keeps, when the feed films junctions."""
+        read = self.perfect_read(capture)
+        if (
+            capture.phase is Phase.RED
+            and capture.plate is not None
+            and self.view is not None
+            and self.clips is not None
+        ):
+            read.update(self._film(capture))
+        return read
+
     def backfill(
         self,
         start: float,
@@ -358,7 +374,7 @@ class SimFeed:
                 self.send_phases(
                     capture.stop_line[0].ts, _track_end(capture) + self._cycle, [capture.bank_id]
                 )
-            outbox.add(capture.camera_id, self.perfect_read(capture), capture.ts)
+            outbox.add(capture.camera_id, self.past_read(capture), capture.ts)
         outbox.flush()
         with self._counting:
             self.counts.backfilled += outbox.sent
@@ -395,7 +411,7 @@ class SimFeed:
                 if stop.is_set():
                     break
                 if capture.vehicle_id not in left_out:
-                    outbox.add(capture.camera_id, self.perfect_read(capture), capture.ts)
+                    outbox.add(capture.camera_id, self.past_read(capture), capture.ts)
             if stop.is_set():
                 break
             self.state.advance(end)
@@ -469,8 +485,9 @@ class SimFeed:
             seed=self.view.seed,
             stills=red,
         )
-        self.counts.live_filmed += 1
-        self.counts.live_stills += red
+        with self._counting:
+            self.counts.filmed += 1
+            self.counts.stills += red
         return {"clip_mp4": b64(clip.mp4), "track": _track(capture, clip.stills)}
 
     def feed_window(
