@@ -2,14 +2,15 @@
 HTTPS batches into ingest, the encrypted store and the rules pipeline.
 
     .venv/bin/python bench/sim_e2e.py [--vehicles 30000] [--hours 8] [--rendered 100] \
-        [--fast-seconds 60] [--frame-width 1280] [--seed 1]
+        [--fast-seconds 60] [--frame-width 1280] [--seed 1] [--senders 1]
 
 A fresh installation in a temporary directory (init, the network's cameras
 provisioned with `platekeeper camera provision-network`), served by a child
 process composed as `platekeeper serve --simulate` composes it (camera door,
 store, rules pipeline with the simulated road's registry, hotlist and signal
 rules) but without its own feed; this process is the network's cameras and
-junction controllers. Both share the machine's cores. Three runs:
+junction controllers, posting from ``--senders`` threads (each for a fixed
+group of cameras). Both share the machine's cores. Three runs:
 
 1. render excluded: the captures of the last ``--hours`` (less a quarter of
    an hour), generated beforehand, as perfect reads with the junction
@@ -227,6 +228,7 @@ def main() -> None:
     parser.add_argument("--fast-seconds", type=float, default=60.0)
     parser.add_argument("--frame-width", type=int, default=1280)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--senders", type=int, default=1)
     args = parser.parse_args()
     if args.child:
         child(args.child)
@@ -258,7 +260,7 @@ def main() -> None:
                 break
         except httpx.HTTPError:  # not up yet
             time.sleep(0.2)
-    feed = SimFeed(network, population, state, read_keys(keys_file), client)
+    feed = SimFeed(network, population, state, read_keys(keys_file), client, senders=args.senders)
     sim = feed.sim
     now = time.time()
     day = datetime.fromtimestamp(sim.day_start(sim.day_index(now) - 1), UTC)
@@ -266,7 +268,8 @@ def main() -> None:
     print(
         f"fleet {args.vehicles:,} vehicles, {len(network.bank_list)} banks: "
         f"{per_bank:,.0f} captures per bank per day; {mean_rate:.1f} captures/s on average, "
-        f"{peak_rate:.1f}/s in the busiest hour (10x: {10 * peak_rate:.0f}/s)"
+        f"{peak_rate:.1f}/s in the busiest hour (10x: {10 * peak_rate:.0f}/s); "
+        f"{args.senders} sender thread(s)"
     )
     never = threading.Event()
     sent: list[Any] = []
@@ -396,6 +399,7 @@ def main() -> None:
         f"(rendering every capture: {runs['rendered']:.1f}/s)"
     )
     print(f"refused by the server: {feed.counts.refused}")
+    feed.close()
     client.close()
     process.terminate()
     process.wait(timeout=30)

@@ -158,6 +158,15 @@ def sim(  # noqa: PLR0917 (one parameter per command-line option)
             "with a clip.",
         ),
     ] = 0.1,
+    senders: Annotated[
+        int,
+        typer.Option(
+            "--senders",
+            min=1,
+            max=64,
+            help="With --server: post from this many threads, each for a fixed group of cameras.",
+        ),
+    ] = 1,
 ) -> None:
     """Simulate the national camera network and stream its captures."""
     from platekeeper.commands.sim_server import ServerRun, feed_server
@@ -171,7 +180,7 @@ def sim(  # noqa: PLR0917 (one parameter per command-line option)
         feed_server(
             ServerRun(
                 server, keys, ca, cameras, vehicles, seed, span, backfill_hours, recognise,
-                speed, rate, frame_width, renders_per_second, clips_per_second,
+                speed, rate, frame_width, renders_per_second, clips_per_second, senders,
             )
         )  # fmt: skip
         return

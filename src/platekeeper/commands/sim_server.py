@@ -56,6 +56,7 @@ class ServerRun:
     frame_width: int
     renders_per_second: float
     clips_per_second: float
+    senders: int = 1
 
     def check(self) -> None:
         """Refuse what cannot work, with the reason."""
@@ -101,9 +102,20 @@ def feed_server(run: ServerRun) -> None:
     state = FeedState(None, run.seed, run.vehicles, date.today())
     with https_client(run.server.rstrip("/"), run.ca) as client:
         feed = SimFeed(
-            network, population, state, issued, client, view=view, budget=budget, clips=clips
+            network,
+            population,
+            state,
+            issued,
+            client,
+            view=view,
+            budget=budget,
+            clips=clips,
+            senders=run.senders,
         )
-        took = _feed(feed, run)
+        try:
+            took = _feed(feed, run)
+        finally:
+            feed.close()
     _report(feed, took)
 
 

@@ -35,6 +35,11 @@ batches (each post costs the server a transaction): its reads reach the
 rules as late as its history reaches back, and the demo's section rule
 waits that long (:func:`platekeeper.sim.feed_run.history_lateness`).
 
+With ``senders`` above one, batches go from that many threads, each
+posting for a fixed group of cameras (:mod:`platekeeper.sim.senders`); a
+flush hands the batches over, so reads may reach the server a few batches
+later than the hold says.
+
 The phases a read needs — those up to its stop-line crossing and the change
 after it — are sent before the read. Capture and phase times are never more
 than a step into the server's future: the server refuses those.
@@ -60,6 +65,7 @@ from platekeeper.sim.camera_view import b64
 from platekeeper.sim.feed_setup import FeedState
 from platekeeper.sim.network import Network
 from platekeeper.sim.population import Population
+from platekeeper.sim.senders import Senders
 from platekeeper.sim.signals import Phase
 from platekeeper.sim.simulator import TripSimulator
 
@@ -179,7 +185,7 @@ class _Outbox:
             self.oldest = ts
         if len(batch) >= BATCH:  # a camera that has a full batch sends it
             del self.since[camera]
-            self.feed._post_reads(camera, self.pending.pop(camera))
+            self.feed.senders.send(camera, self.pending.pop(camera))
         if (self.hold_s is not None and ts - self.oldest >= self.hold_s) or self.due():
             self.flush()
 
@@ -192,11 +198,16 @@ class _Outbox:
 
     def flush(self) -> None:
         for camera, batch in self.pending.items():
-            self.feed._post_reads(camera, batch)
+            self.feed.senders.send(camera, batch)
         self.pending.clear()
         self.since.clear()
         self.oldest = None
         self.posted_at = time.monotonic()
+
+    def finish(self) -> None:
+        """Flush, and return once every batch sent has been answered."""
+        self.flush()
+        self.feed.senders.wait()
 
 
 class SimFeed:
@@ -213,6 +224,7 @@ class SimFeed:
         view: CameraView | None = None,
         budget: RenderBudget | None = None,
         clips: RenderBudget | None = None,
+        senders: int = 1,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.network = network
@@ -232,6 +244,11 @@ class SimFeed:
         self._cycle = max((b.signal.cycle_s for b in network.bank_list if b.signal), default=0.0)
         # The live loop and the history may post from two threads at once.
         self._counting = threading.Lock()
+        self.senders = Senders(self._post_reads, senders)
+
+    def close(self) -> None:
+        """Send what waits in the sender threads, then end them."""
+        self.senders.close()
 
     # -- sending -------------------------------------------------------------
 
@@ -375,7 +392,7 @@ class SimFeed:
                     capture.stop_line[0].ts, _track_end(capture) + self._cycle, [capture.bank_id]
                 )
             outbox.add(capture.camera_id, self.past_read(capture), capture.ts)
-        outbox.flush()
+        outbox.finish()
         with self._counting:
             self.counts.backfilled += outbox.sent
         if vehicles is None and not (stop is not None and stop.is_set()):
@@ -416,8 +433,9 @@ class SimFeed:
                 break
             self.state.advance(end)
             if progress is not None:
+                self.senders.wait()  # answered, not only handed to a sender
                 progress(min(outbox.since.values(), default=end))
-        outbox.flush()
+        outbox.finish()
         with self._counting:
             self.counts.backfilled += outbox.sent
         return outbox.sent
@@ -527,11 +545,11 @@ class SimFeed:
                 if stop.wait(min(0.25, max(at - self.clock(), 0.0))):
                     break
             if stop.is_set():
-                outbox.flush()
+                outbox.finish()
                 return False
             self._phases_for(_track_end(capture) + self._cycle)
             outbox.add(capture.camera_id, self.live_read(capture), capture.ts)
-        outbox.flush()
+        outbox.finish()
         return True
 
     def run_live(self, stop: threading.Event) -> None:
