@@ -63,6 +63,16 @@ def test_confusions_are_corrected_towards_the_format() -> None:
     assert (best.text, best.format_id, best.country) == ("01121ABC", "uz-company", "UZ")
 
 
+def test_uzbek_zero_and_o_are_decided_by_the_layout() -> None:
+    # A certain 0 where the private series letter stands is the letter O (the
+    # two differ only in width), not a rarer trailer plate with four digits.
+    best = correct(posterior("7 5 0 3 2 6 M T"), select(["UZ"]))[0]
+    assert (best.text, best.format_id) == ("75O326MT", "uz-private")
+    # ...and an O where the layout needs a digit is a zero.
+    best = correct(posterior("O 1 A 1 O 3 B C"), select(["UZ"]))[0]
+    assert (best.text, best.format_id) == ("01A103BC", "uz-private")
+
+
 def test_ocr_alternatives_decide_between_lookalikes() -> None:
     # Second place of a Czech plate is a letter: the OCR's own alternative wins.
     best = correct(posterior("1 8/B 2 3 4 5 6"), select(["CZ"]))[0]
