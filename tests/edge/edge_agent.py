@@ -1,7 +1,8 @@
 """A stand-in camera for the kill tests: puts ``count`` reads into the outbox
 (each with the same key and time on every run, as a camera resending its
 buffer would) while uploading, then drains. Killed at any moment and started
-again, it carries on where the outbox says.
+again, it carries on where the outbox says. Prints a line after each upload
+attempt, so that a test can kill it mid-delivery on any machine.
 
     python edge_agent.py OUTBOX BASE_URL KEY_ID SECRET_HEX COUNT START_UNIX
 """
@@ -37,8 +38,10 @@ def main() -> None:
         )
         for n in range(int(count)):
             outbox.put(read(n, start))
-            if n % 50 == 49 and not uploader.send_once():
-                uploader.wait()
+            if n % 50 == 49:
+                if not uploader.send_once():
+                    uploader.wait()
+                print("sent", n + 1, flush=True)  # progress, for the test that kills it
         uploader.drain()
     outbox.close()
 

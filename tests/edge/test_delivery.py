@@ -5,6 +5,7 @@ every read the camera produced is stored exactly once, in capture order."""
 from __future__ import annotations
 
 import random
+import select
 import signal
 import subprocess
 import sys
@@ -89,6 +90,38 @@ def test_a_refused_read_is_set_aside_and_a_revoked_key_drops_nothing(
     assert len(central.stored()) == 5
 
 
+def mid_delivery(agent: subprocess.Popen[bytes], attempts: int) -> bool:
+    """SIGKILL ``agent`` once it has printed ``attempts`` progress lines; False
+    when it finished first."""
+    assert agent.stdout is not None
+    try:
+        for _ in range(attempts):
+            ready, _, _ = select.select([agent.stdout], [], [], 30)
+            assert ready, "the agent printed no progress for 30 s"
+            if not agent.stdout.readline():
+                agent.wait()
+                return False
+        agent.send_signal(signal.SIGKILL)
+        agent.wait()
+        return True
+    finally:
+        agent.stdout.close()
+
+
+def killed_after(agent: subprocess.Popen[bytes], seconds: float) -> bool:
+    """SIGKILL ``agent`` after ``seconds``; False when it finished first."""
+    assert agent.stdout is not None
+    try:
+        agent.wait(timeout=seconds)
+        return False
+    except subprocess.TimeoutExpired:
+        agent.send_signal(signal.SIGKILL)
+        agent.wait()
+        return True
+    finally:
+        agent.stdout.close()
+
+
 def test_sigkill_of_agent_and_server_loses_and_duplicates_nothing(
     central: Central, tmp_path: Path
 ) -> None:
@@ -109,20 +142,21 @@ def test_sigkill_of_agent_and_server_loses_and_duplicates_nothing(
     kills = 0
     deadline = time.time() + 240
     while time.time() < deadline:
-        agent = subprocess.Popen(args)
-        try:
-            # Short lives at first, longer ones later, so that it can finish.
-            agent.wait(timeout=rng.uniform(0.6, 1.2) + 0.3 * kills)
-        except subprocess.TimeoutExpired:
-            agent.send_signal(signal.SIGKILL)
-            agent.wait()
-            kills += 1
-            if kills % 3 == 0:  # and the server, now and then
-                central.kill()
-                central.start()
-            continue
-        assert agent.returncode == 0
-        break
+        agent = subprocess.Popen(args, stdout=subprocess.PIPE)
+        # The first lives end mid-delivery whatever the machine's speed (killed
+        # after a few upload attempts of their own); later ones at random
+        # times, longer and longer, so that it can finish.
+        if kills < 3:
+            killed = mid_delivery(agent, attempts=rng.randint(2, 6))
+        else:
+            killed = killed_after(agent, rng.uniform(0.6, 1.2) + 0.3 * kills)
+        if not killed:
+            assert agent.returncode == 0
+            break
+        kills += 1
+        if kills % 3 == 0:  # and the server, now and then
+            central.kill()
+            central.start()
     else:
         raise AssertionError("the agent did not finish")
     assert kills >= 3, "the test must actually interrupt the agent"
