@@ -138,7 +138,7 @@ def test_a_supervisor_keeps_a_hotlist(
     assert added.status_code == 201, added.text
     entry = added.json()
     assert TRACKED not in added.text  # the answer names the entry, not the plate
-    assert entry["wildcard"] is False
+    assert (entry["wildcard"], entry["hotlist_id"]) == (False, list_id)
     wild = sara.post("/api/v1/hotlists/entries", json={"hotlist": "stolen", "plate": "40Z*"})
     assert wild.json()["wildcard"] is True
 
@@ -166,6 +166,7 @@ def test_a_supervisor_keeps_a_hotlist(
             "priority": 8,
             "active": True,
             "entries": 2,
+            "next_expiry": expiry.replace("+00:00", "Z"),  # the first live entry to end
         }
     ]
 

@@ -58,6 +58,14 @@ class HotlistEntryRecord:
 
 
 @dataclass(frozen=True)
+class LiveEntries:
+    """A hotlist's unexpired entries: how many, and when the first of them ends."""
+
+    entries: int
+    next_expiry: datetime | None
+
+
+@dataclass(frozen=True)
 class NewEntry:
     """An entry checked, numbered and sealed, ready for :meth:`HotlistRepository.insert_entry`.
 
@@ -132,14 +140,23 @@ class HotlistRepository:
 
     def live_counts(self, at: datetime | None = None) -> dict[int, int]:
         """Unexpired entries per hotlist id (nothing decrypted)."""
+        return {hotlist_id: live.entries for hotlist_id, live in self.live_summary(at).items()}
+
+    def live_summary(self, at: datetime | None = None) -> dict[int, LiveEntries]:
+        """Per hotlist id, its unexpired entries and the soonest of their
+        expiries (nothing decrypted); a list with none is absent."""
         at = at or self.clock()
         with self.db.read() as session:
             rows = session.execute(
-                select(HotlistEntry.hotlist_id, func.count(HotlistEntry.id))
+                select(
+                    HotlistEntry.hotlist_id,
+                    func.count(HotlistEntry.id),
+                    func.min(HotlistEntry.expires_at),
+                )
                 .where(or_(HotlistEntry.expires_at.is_(None), HotlistEntry.expires_at > at))
                 .group_by(HotlistEntry.hotlist_id)
             ).all()
-        return {hotlist_id: int(n) for hotlist_id, n in rows}
+        return {hotlist_id: LiveEntries(int(n), soonest) for hotlist_id, n, soonest in rows}
 
     def by_name(self, name: str) -> HotlistInfo | None:
         with self.db.read() as session:

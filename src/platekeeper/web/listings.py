@@ -43,7 +43,12 @@ from platekeeper.rules.registry_import import (
 from platekeeper.store.engine import Database
 from platekeeper.store.errors import InvalidInput, NotFound
 from platekeeper.store.facade import Store
-from platekeeper.store.hotlists import MAX_NOTE_CHARS, HotlistEntryRecord, HotlistInfo
+from platekeeper.store.hotlists import (
+    MAX_NOTE_CHARS,
+    HotlistEntryRecord,
+    HotlistInfo,
+    LiveEntries,
+)
 from platekeeper.store.registry import RegistryItem
 
 logger = logging.getLogger(__name__)
@@ -81,10 +86,14 @@ class HotlistView(BaseModel):
     priority: int
     active: bool
     entries: int = Field(description="Entries not yet expired")
+    next_expiry: datetime | None = Field(
+        default=None, description="When the first of those entries expires (None: none does)"
+    )
 
 
 class EntryView(BaseModel):
     id: int
+    hotlist_id: int
     hotlist: str
     wildcard: bool
     expires_at: datetime | None
@@ -104,7 +113,7 @@ class RegistryImportView(BaseModel):
     problems: list[str] = Field(description="'line N: reason' for refused lines (no plates)")
 
 
-def _view(info: HotlistInfo, entries: int) -> HotlistView:
+def _view(info: HotlistInfo, live: LiveEntries | None = None) -> HotlistView:
     return HotlistView(
         id=info.id,
         name=info.name,
@@ -112,13 +121,15 @@ def _view(info: HotlistInfo, entries: int) -> HotlistView:
         description=info.description,
         priority=info.priority,
         active=info.active,
-        entries=entries,
+        entries=live.entries if live else 0,
+        next_expiry=live.next_expiry if live else None,
     )
 
 
 def _entry(info: HotlistInfo, record: HotlistEntryRecord) -> EntryView:
     return EntryView(
         id=record.id,
+        hotlist_id=info.id,
         hotlist=info.name,
         wildcard=record.wildcard,
         expires_at=record.expires_at,
@@ -145,9 +156,9 @@ class Listings:
     # -- hotlists ----------------------------------------------------------------
 
     def hotlists(self, actor: Actor) -> list[HotlistView]:
-        counts = self.store.hotlists.live_counts()
+        live = self.store.hotlists.live_summary()
         return [
-            _view(info, counts.get(info.id, 0))
+            _view(info, live.get(info.id))
             for info in self.store.hotlists.lists()
             if actor.covers(info)
         ]
@@ -175,7 +186,7 @@ class Listings:
                 name=info.name,
                 priority=priority,
             )
-        return _view(info, 0)
+        return _view(info)
 
     def add_entry(
         self,
