@@ -448,3 +448,31 @@ def test_admin_adds_a_camera_and_issues_a_key(
     assert "Approval threshold (days)" in page.inner_text("main")
     shot(page, "43-settings")
     assert page.problems == []
+
+
+def test_a_supervisor_keeps_a_hotlist(
+    server: str, page: Any, services: Services, clock: Clock
+) -> None:
+    sara = add_user(services, "sara", Role.SUPERVISOR)
+    sign_in_page(page, server, "sara", sara.secret, clock)
+    page.click("nav >> text=Hotlists")
+    page.wait_for_url(server + "/hotlists")
+    page.fill("input[name=name]", "stolen")
+    page.select_option("select[name=priority]", "8")
+    page.fill("input[name=description]", "Reported stolen, Tashkent")
+    page.click("button:has-text('Create hotlist')")
+    page.wait_for_selector("h1:has-text('stolen')")
+    page.fill("input[name=plate]", "01 a 123 bc")
+    page.fill("input[name=days]", "30")
+    page.fill("input[name=reason]", "case 7")
+    page.click("button:has-text('Add to stolen')")
+    page.wait_for_selector("[data-testid=hotlist-entries] .plate")
+    assert page.url.removeprefix(server + "/hotlists/").isdigit()  # an id, never a plate
+    entries = page.inner_text("[data-testid=hotlist-entries]")
+    assert TRACKED in entries
+    assert "case 7" in entries
+    shot(page, "50-hotlist-entries")
+    page.click("text=All hotlists")
+    assert "1" in page.inner_text("[data-testid=hotlists-table] tbody td:nth-child(3)")
+    shot(page, "51-hotlists")
+    assert page.problems == []

@@ -113,7 +113,19 @@ def default_features() -> tuple[Feature, ...]:
             enabled=_with_store,
         ),
         Feature("verify", verify.build_router, enabled=_with_store),
-        Feature("hotlists", hotlists.build_router, enabled=_with_store),
+        Feature(
+            "hotlists",
+            hotlists.build_router,
+            nav=(
+                NavItem(
+                    title="Hotlists",
+                    href="/hotlists",
+                    api="/api/v1/hotlists",
+                    permission=Permission.HOTLISTS_MANAGE,
+                ),
+            ),
+            enabled=_with_store,
+        ),
         Feature(
             "approvals",
             approvals.build_router,
