@@ -33,6 +33,8 @@ WIDTH_STEP = 32
 
 N_PLATE = len(ALPHABET)
 OTHER = N_PLATE + 1  # group index of every non-plate symbol; 0 is the CTC blank
+WEAK_CHARACTER = 0.2
+"""Plate-character mass at which a step the blank won still yields a character."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,25 +141,40 @@ class PPOCRRecognizer:
         grouped[:, :OTHER] = probs[:, self._columns] @ self._fold
         grouped[:, OTHER] = np.clip(1.0 - grouped[:, :OTHER].sum(axis=1), 0.0, None)
         best = grouped.argmax(axis=1)
-        chars: list[CharPosterior] = []
+        runs: list[tuple[int, int, int]] = []  # (group, first step, end)
         t = 0
         while t < steps:
-            g = int(best[t])
             end = t + 1
-            while end < steps and best[end] == g:
+            while end < steps and best[end] == best[t]:
                 end += 1
+            runs.append((int(best[t]), t, end))
+            t = end
+        chars: list[CharPosterior] = []
+        for index, (g, t, end) in enumerate(runs):
             if 0 < g < OTHER:
                 peak = t + int(np.argmax(grouped[t:end, g]))
-                dist = grouped[peak, 1:OTHER]
-                total = float(dist.sum())
-                chars.append(
-                    CharPosterior(
-                        probs=(dist / total).astype(np.float32),
-                        confidence=min(1.0, total),
-                        x=(t + end) / 2 / steps,
-                    )
+            elif g == 0:
+                # A character the blank outweighed but the recogniser still
+                # half saw (a region code's digit squeezed against the bar):
+                # kept as an unsure character, which the correction drops
+                # cheaply unless a format needs it.
+                mass = grouped[t:end, 1:OTHER].sum(axis=1)
+                peak = t + int(np.argmax(mass))
+                label = 1 + int(np.argmax(grouped[peak, 1:OTHER]))
+                beside = {runs[i][0] for i in (index - 1, index + 1) if 0 <= i < len(runs)}
+                if mass[peak - t] < WEAK_CHARACTER or label in beside:
+                    continue
+            else:
+                continue
+            dist = grouped[peak, 1:OTHER]
+            total = float(dist.sum())
+            chars.append(
+                CharPosterior(
+                    probs=(dist / total).astype(np.float32),
+                    confidence=min(1.0, total),
+                    x=(t + end) / 2 / steps,
                 )
-            t = end
+            )
         return LineRead(tuple(chars))
 
 
