@@ -7,7 +7,8 @@ images. Prints, per region and overall: detection rate (a read whose box has
 IoU >= 0.4 with the annotated one), exact-match accuracy (also with O->0 and
 I->1 folded on both sides), character error rate, median and p95 milliseconds
 per image (file bytes to reads, decoding included, one image at a time),
-images per second using both cores, and peak RSS.
+reads per image away from the annotated plate (another vehicle's plate, or
+text taken for a plate), images per second using both cores, and peak RSS.
 
 With ``--countries auto`` each region is read with the syntaxes of its
 countries, as a camera would be configured (us: US; eu: the EU countries;
@@ -56,6 +57,9 @@ class Outcome:
     length: int
     ms: float
     read: str
+    others: int
+    """Reads away from the annotated plate: another vehicle's plate, or text
+    (a state name, a dealer's frame) taken for one."""
 
 
 def fold(text: str) -> str:
@@ -98,6 +102,10 @@ def score(row: Row, reads: list[PlateRead], ms: float) -> Outcome:
         if iou > best_iou:
             best, best_iou = read, iou
     detected = best is not None and best_iou >= 0.4
+    others = sum(
+        box_iou(tuple(float(v) for v in read.box), row.box) < 0.1  # type: ignore[arg-type]
+        for read in reads
+    )
     text = best.text if detected and best is not None else ""
     return Outcome(
         region=row.region,
@@ -108,6 +116,7 @@ def score(row: Row, reads: list[PlateRead], ms: float) -> Outcome:
         length=len(row.plate),
         ms=ms,
         read=text,
+        others=others,
     )
 
 
@@ -122,6 +131,7 @@ def summarise(outcomes: list[Outcome]) -> dict[str, float]:
         "cer": sum(o.edits for o in outcomes) / max(1, sum(o.length for o in outcomes)),
         "median_ms": statistics.median(times),
         "p95_ms": times[min(n - 1, int(round(0.95 * (n - 1))))],
+        "other_reads_per_image": sum(o.others for o in outcomes) / n,
     }
 
 
@@ -185,13 +195,14 @@ def main() -> int:
     figures["images_per_second_2_cores"] = images_per_second
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    header = ("region", "images", "detect", "exact", "folded", "CER", "med ms", "p95 ms")
-    print("{:8} {:>6} {:>7} {:>7} {:>7} {:>6} {:>7} {:>7}".format(*header))
+    header = ("region", "images", "detect", "exact", "folded", "CER", "med ms", "p95 ms", "others")
+    print("{:8} {:>6} {:>7} {:>7} {:>7} {:>6} {:>7} {:>7} {:>6}".format(*header))
     for name, f in figures.items():
         if isinstance(f, dict):
             print(
                 f"{name:8} {f['images']:6d} {f['detection_rate']:7.1%} {f['exact']:7.1%} "
-                f"{f['exact_folded']:7.1%} {f['cer']:6.3f} {f['median_ms']:7.1f} {f['p95_ms']:7.1f}"
+                f"{f['exact_folded']:7.1%} {f['cer']:6.3f} {f['median_ms']:7.1f} "
+                f"{f['p95_ms']:7.1f} {f['other_reads_per_image']:6.2f}"
             )
     print(f"images/s (2 cores): {images_per_second:.1f}")
     print(f"peak RSS: {figures['peak_rss_mb']:.0f} MB")

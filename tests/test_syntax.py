@@ -73,6 +73,22 @@ def test_uzbek_zero_and_o_are_decided_by_the_layout() -> None:
     assert (best.text, best.format_id) == ("01A103BC", "uz-private")
 
 
+def test_words_are_not_plates_for_want_of_a_digit() -> None:
+    # A state name, a slogan or a make fits a vanity or Polish layout only
+    # if its O or I is taken for a digit: a format's minimum of digits counts
+    # what the recogniser read as digits.
+    for word, country in (
+        ("NORTHERN", "US"),
+        ("SPORT", "US"),
+        ("RESIDENT", "US"),
+        ("RENAULT", "PL"),
+    ):
+        best = correct(posterior(" ".join(word)), select([country]))[0]
+        assert best.format_id is None, (word, best)
+    best = correct(posterior("S P O R T 2"), select(["US"]))[0]
+    assert (best.text, best.format_id) == ("SPORT2", "us-generic")
+
+
 def test_ocr_alternatives_decide_between_lookalikes() -> None:
     # Second place of a Czech plate is a letter: the OCR's own alternative wins.
     best = correct(posterior("1 8/B 2 3 4 5 6"), select(["CZ"]))[0]

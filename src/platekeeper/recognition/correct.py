@@ -49,6 +49,7 @@ EXPANSION_RANGE = math.log(1e4)
 _NEG = -1e9
 
 _INDEX = {ch: i for i, ch in enumerate(ALPHABET)}
+_DIGIT_INDEX = np.array([i for i, ch in enumerate(ALPHABET) if ch.isdigit()])
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +162,11 @@ class _Reading:
         conf = np.array([c.confidence for c in chars], dtype=np.float64)
         self.m = len(chars)
         self.logq = _log_support(probs, conf, equivalent)
+        # Positions the recogniser itself read as digits: a format's minimum
+        # of digits is met by these, not by letters that the correction turned
+        # into digits (a state name's O taken for a zero, a model name's I
+        # for a one).
+        self.digit = np.isin(np.argmax(probs, axis=1), _DIGIT_INDEX)
         # Dropping a character costs the chance that something was written
         # there at all, not the certainty of which character it is: a bolt or
         # a logo emits little plate-character mass, while an F that might be
@@ -377,8 +383,9 @@ def correct(
         if ranked_at < floor:
             break
         template = compiled.template
+        seen_digits = int(reading.digit[keep].sum())
         for score, text in _expand(reading, compiled, keep, top_n):
-            if sum(ch.isdigit() for ch in text) < template.min_digits:
+            if min(seen_digits, sum(ch.isdigit() for ch in text)) < template.min_digits:
                 continue
             total = score + penalty
             offer(
