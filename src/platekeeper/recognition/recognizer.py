@@ -98,8 +98,11 @@ class Recognizer:
             offset = np.array([x, y], dtype=np.float32)
             for plate in self._read_region(region, syntaxes):
                 plates.append(_shifted(plate, offset) if x or y else plate)
-        plates.sort(key=lambda p: p.confidence, reverse=True)
-        return _distinct(plates)
+        # Of two reads of one place, one in a country's format wins over an
+        # unformatted one (the top line alone of a two-line plate), then the
+        # surer one.
+        plates.sort(key=lambda p: (p.format is not None, p.confidence), reverse=True)
+        return sorted(_distinct(plates), key=lambda p: p.confidence, reverse=True)
 
     def read_batch(
         self,
@@ -209,14 +212,25 @@ class Recognizer:
         quads = [q for q in quads if plausible_line(q)]
         if not quads:
             return []
-        reads = self._ocr.read([rectify(img, _padded(q), height=self._ocr.height) for q in quads])
+        # A squarish block may be a two-line plate that the detector outlined
+        # as one (where the country has such plates): its top and bottom
+        # lines are read too, as another reading of that block.
+        blocks = (
+            [i for i, q in enumerate(quads) if _may_hold_two_lines(q)]
+            if any(f.lines == 2 for s in syntaxes for f in s.formats)
+            else []
+        )
+        halves = [half for i in blocks for half in _split_lines(img, quads[i])]
+        reads = self._ocr.read(
+            [rectify(img, _padded(q), height=self._ocr.height) for q in [*quads, *halves]]
+        )
+        whole, split = reads[: len(quads)], reads[len(quads) :]
         lines = [
-            Line(quad=q, read=r, height=quad_size(q)[1])
-            for q, r in zip(quads, reads, strict=True)
-            if r.chars
+            Line(quad=q, read=r, height=quad_size(q)[1]) for q, r in zip(quads, whole, strict=True)
         ]
+        stacked = {i: (split[2 * k], split[2 * k + 1]) for k, i in enumerate(blocks)}
         plates = []
-        for guess in assemble(lines, syntaxes, self.settings.top_n):
+        for guess in assemble(lines, syntaxes, self.settings.top_n, stacked):
             plate = self._from_guess(img, guess)
             if plate is not None:
                 plates.append(plate)
@@ -279,6 +293,15 @@ best with some background beside it."""
 def _padded(quad: Points) -> Points:
     width, height = quad_size(quad)
     return scale_quad(quad, 1.0 + 2.0 * LINE_PAD * height / max(width, 1.0), 1.0)
+
+
+TWO_LINE_MIN_HEIGHT = 16
+"""A block lower than this (pixels) is not split: each line would be under 8."""
+
+
+def _may_hold_two_lines(quad: Points) -> bool:
+    width, height = quad_size(quad)
+    return height >= TWO_LINE_MIN_HEIGHT and width < TWO_LINE_ASPECT * height
 
 
 def _split_lines(img: Image, quad: Points) -> tuple[Points, Points]:

@@ -81,6 +81,8 @@ class PlateFormat:
     weight: float
     templates: tuple[Template, ...]
     min_digits: int = 0
+    lines: int = 1
+    """Printed on this many lines (a motorcycle's square plate: 2)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +184,9 @@ def _parse_country(entry: dict[str, Any], source: str) -> CountrySyntax:
         for fmt in entry["formats"]:
             weight = float(fmt.get("weight", 1.0))
             min_digits = int(fmt.get("min_digits", 0))
+            lines = int(fmt.get("lines", 1))
+            if lines not in (1, 2):
+                raise SyntaxError_(f"{source}: {fmt['id']}: lines must be 1 or 2")
             templates = expand_layout(
                 str(fmt["layout"]),
                 format_id=str(fmt["id"]),
@@ -201,6 +206,7 @@ def _parse_country(entry: dict[str, Any], source: str) -> CountrySyntax:
                     weight=weight,
                     templates=templates,
                     min_digits=min_digits,
+                    lines=lines,
                 )
             )
         return CountrySyntax(

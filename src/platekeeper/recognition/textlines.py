@@ -9,7 +9,7 @@ and corrected; the best-scoring guesses that do not share a line win.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -48,17 +48,30 @@ def plausible_line(quad: Points) -> bool:
 
 
 def assemble(
-    lines: Sequence[Line], syntaxes: Sequence[CountrySyntax], top_n: int
+    lines: Sequence[Line],
+    syntaxes: Sequence[CountrySyntax],
+    top_n: int,
+    stacked: Mapping[int, tuple[LineRead, LineRead]] | None = None,
 ) -> list[PlateGuess]:
-    """Best non-overlapping plate guesses from the lines, best first."""
+    """Best non-overlapping plate guesses from the lines, best first.
+
+    ``stacked`` holds, for a line that may be a two-line block, the readings
+    of its top and bottom halves: one more guess for that line."""
     guesses = [
         PlateGuess(
             line.quad, line.read.text, correct(line.read.chars, syntaxes, top_n), False, (i,)
         )
         for i, line in enumerate(lines)
+        if line.read.chars
     ]
+    for i, (top, bottom) in (stacked or {}).items():
+        if top.chars and bottom.chars:
+            halves = correct((*top.chars, *bottom.chars), syntaxes, top_n)
+            guesses.append(PlateGuess(lines[i].quad, top.text + bottom.text, halves, True, (i,)))
     for i, j in _neighbour_pairs(lines):
         a, b = lines[i], lines[j]
+        if not (a.read.chars and b.read.chars):
+            continue
         joined = (*a.read.chars, *b.read.chars)
         points = np.vstack([a.quad, b.quad])
         quad = order_quad(np.asarray(cv2.boxPoints(cv2.minAreaRect(points)), np.float32))
@@ -87,13 +100,16 @@ def _neighbour_pairs(lines: Sequence[Line]) -> list[tuple[int, int]]:
     """
     pairs = []
     for i, a in enumerate(lines):
-        ax0, ay0 = a.quad.min(axis=0)
-        ax1, ay1 = a.quad.max(axis=0)
+        # Measured along the line's own direction: a tilted plate's two lines
+        # overlap when seen upright.
+        upright = _rotation(a.quad)
+        ax0, ay0 = (a.quad @ upright).min(axis=0)
+        ax1, ay1 = (a.quad @ upright).max(axis=0)
         for j, b in enumerate(lines):
             if i == j:
                 continue
-            bx0, by0 = b.quad.min(axis=0)
-            bx1, by1 = b.quad.max(axis=0)
+            bx0, by0 = (b.quad @ upright).min(axis=0)
+            bx1, by1 = (b.quad @ upright).max(axis=0)
             h = min(a.height, b.height)
             if max(a.height, b.height) > 1.6 * h:
                 continue
@@ -106,6 +122,14 @@ def _neighbour_pairs(lines: Sequence[Line]) -> list[tuple[int, int]]:
             if above and overlap > 0.5 * min(ax1 - ax0, bx1 - bx0):
                 pairs.append((i, j))
     return pairs
+
+
+def _rotation(quad: Points) -> Points:
+    """The matrix that turns points (as rows) so that the quad's top edge is level."""
+    dx, dy = (quad[1] - quad[0] + quad[2] - quad[3]) / 2
+    angle = float(np.arctan2(dy, dx))
+    c, s = np.cos(angle), np.sin(angle)
+    return np.array([[c, -s], [s, c]], dtype=np.float32)
 
 
 def _non_overlapping(guesses: list[PlateGuess]) -> list[PlateGuess]:
