@@ -146,14 +146,14 @@ def several_plate_frames() -> list[Scene]:
 
 
 def test_several_plates_in_one_frame_no_worse_than_measured(recognizer: Recognizer) -> None:
-    """Measured: 6 of the 12 plates, at least one in every frame."""
+    """Measured: 7 of the 12 plates, at least one in every frame."""
     found = 0
     for scene in several_plate_frames():
         reads = {r.text for r in recognizer.read(scene.image)}
         hits = len({p.text for p in scene.plates} & reads)
         assert hits >= 1
         found += hits
-    assert found >= 5
+    assert found >= 6
 
 
 @pytest.mark.xfail(strict=True, reason="open: small plates are missed (see FLOOR)")

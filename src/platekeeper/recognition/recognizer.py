@@ -62,6 +62,12 @@ _OCR_MODELS: dict[str, tuple[ModelSpec, ModelSpec | None]] = {
 }
 """The recognition model (and its dictionary, when the model holds none) per setting."""
 
+COARSE_MAX_REDUCTION = 2.5
+"""Frames more than this many times the coarse size skip the coarse look: their
+plates shrink below what it finds (a 100-pixel plate of a 1632-pixel frame is
+39 pixels at 640), and a confident read of one plate would end the search
+before the others were seen."""
+
 TWO_LINE_ASPECT = 2.4
 """A character block narrower than this (width / height) may hold two lines."""
 
@@ -186,16 +192,16 @@ class Recognizer:
 
     def _read_text_lines(self, img: Image, syntaxes: Sequence[CountrySyntax]) -> list[PlateRead]:
         """Coarse to fine: the text detector first looks at a small copy of the
-        frame (a third of the cost); only when that yields no plate read with
+        frame (a third of the cost); only when that yields a plate read without
         confidence does it look again at the full detection size, where small
         plates are found. Lines are always read from the full-resolution frame."""
         coarse = self.settings.coarse_side
         plates: list[PlateRead] = []
-        if coarse and max(img.shape[:2]) > coarse * 1.25:
+        if coarse and coarse * 1.25 < max(img.shape[:2]) <= coarse * COARSE_MAX_REDUCTION:
             quads = self._text_detector.detect(img, limit_side=coarse)
             plates = self._plates_from_lines(img, quads, syntaxes)
             specific = {f.id for s in syntaxes for f in s.formats if f.weight >= 1.0}
-            if any(self._settled(p, specific) for p in plates):
+            if plates and all(self._settled(p, specific) for p in plates):
                 return plates
         # Both passes' reads go on: ``read`` keeps the surer one of a place.
         return plates + self._plates_from_lines(img, self._text_detector.detect(img), syntaxes)

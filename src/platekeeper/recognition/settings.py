@@ -50,6 +50,7 @@ class RecognitionSettings(BaseModel):
         title="Coarse detection size",
         description="Longest side of the reduced copy the text detector looks at first; "
         "the full detection size is used only when that finds no confident plate. "
+        "Frames over 2.5 times this size go straight to the full size. "
         "0 always uses the full size.",
     )
     coarse_accept: float = Field(
@@ -57,7 +58,7 @@ class RecognitionSettings(BaseModel):
         ge=0.0,
         le=1.0,
         title="Coarse acceptance",
-        description="Confidence a plate read on the coarse pass needs (with a matching "
+        description="Confidence every plate read on the coarse pass needs (with a matching "
         "country format) for the full-size pass to be skipped.",
     )
     ocr: Literal["ppocr-v6", "ppocr-v4", "plate"] = Field(
