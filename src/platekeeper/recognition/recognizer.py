@@ -192,9 +192,10 @@ class Recognizer:
 
     def _read_text_lines(self, img: Image, syntaxes: Sequence[CountrySyntax]) -> list[PlateRead]:
         """Coarse to fine: the text detector first looks at a small copy of the
-        frame (a third of the cost); only when that yields a plate read without
-        confidence does it look again at the full detection size, where small
-        plates are found. Lines are always read from the full-resolution frame."""
+        frame (a third of the cost), and looks again at the full detection
+        size, where small plates are found, unless every plate read of that
+        first look is a confident one. Frames far larger than the small copy
+        skip it. Lines are always read from the full-resolution frame."""
         coarse = self.settings.coarse_side
         plates: list[PlateRead] = []
         if coarse and coarse * 1.25 < max(img.shape[:2]) <= coarse * COARSE_MAX_REDUCTION:

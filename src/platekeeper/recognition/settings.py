@@ -49,7 +49,7 @@ class RecognitionSettings(BaseModel):
         le=4096,
         title="Coarse detection size",
         description="Longest side of the reduced copy the text detector looks at first; "
-        "the full detection size is used only when that finds no confident plate. "
+        "the full detection size is used too unless every plate it reads is a confident one. "
         "Frames over 2.5 times this size go straight to the full size. "
         "0 always uses the full size.",
     )

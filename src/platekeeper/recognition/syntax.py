@@ -12,6 +12,10 @@ by spaces::
 
 Each layout expands into fixed-length templates, one list of allowed
 characters per position, which the correction step matches the OCR against.
+
+A format may also say ``weight`` (how likely it is against the country's
+others, 1 by default), ``min_digits`` (digits it always holds, counted among
+what the recogniser read as digits) and ``lines: 2`` (printed on two lines).
 """
 
 from __future__ import annotations
