@@ -1,7 +1,8 @@
 """The rules as ``platekeeper serve`` runs them, fed through the signed
 camera door: a hotlist hit on the alert bus within a second of the ingest
 call, a pass with no readable plate as a no-plate violation (its clip and
-the vehicles around it in the review), and a red light from phases and
+the vehicles around it in the review) where the lane and class the camera
+reports say the rule watches it, and a red light from phases and
 stop-line tracks through review to a signed evidence package that
 verifies offline."""
 
@@ -127,6 +128,40 @@ def test_a_pass_without_a_plate_is_a_no_plate_violation_with_its_clip_and_neighb
         shown = json.loads(view.details)
         assert (shown["nearby"], shown["nearby_reads"]) == (1, str(nearby["id"]))
         assert TRACKED not in view.details
+
+
+def test_the_lane_and_class_a_camera_reports_decide_a_lane_watching_rule(
+    settings: Settings, db: Database, clock: Clock, web_store: Store
+) -> None:
+    """A no-plate check of the two kerb lanes, cyclists exempt: of four
+    passes with no plate only the car in lane 1 is a violation (lane 3 is
+    not watched, a bicycle needs no plate, and a pass with no lane is in
+    none of the watched lanes)."""
+    checks = {"no-plate": {"type": "no_plate", "lanes": [1, 2], "exempt_classes": ["bicycle"]}}
+    with serving(settings, db, clock, web_store, checks) as stack:
+        key = stack.door.keys.issue("TAS-001")
+        at = clock() - timedelta(minutes=1)
+        passes = [
+            ("kerb", {"lane": 1, "vehicle_class": "car"}),
+            ("outer", {"lane": 3, "vehicle_class": "car"}),
+            ("cyclist", {"lane": 1, "vehicle_class": "bicycle"}),
+            ("unplaced", {}),
+        ]
+        reads = [
+            read_body(name, at + timedelta(seconds=n), None, **seen)
+            for n, (name, seen) in enumerate(passes)
+        ]
+        with new_client(stack.app) as c:
+            answer = post_signed(c, key, READS, {"reads": reads})
+            assert answer.json() == {"stored": 4, "duplicates": 0}
+        stack.wait_idle()
+    (row,) = violations(web_store, "no_plate")
+    details = json.loads(row.details)
+    assert (details["lane"], details["vehicle_class"]) == (1, "car")
+    assert row.read_id is not None
+    read = web_store.reads.get(row.read_id)
+    assert read is not None
+    assert (read.lane, read.vehicle_class) == (1, "car")
 
 
 def instant(ts: float) -> datetime:

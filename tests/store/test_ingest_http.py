@@ -25,6 +25,7 @@ from identity_helpers import FAST_AUTH, make_database, new_client
 
 from platekeeper.config import Settings
 from platekeeper.ingest.camera_keys import CameraKeys, IssuedKey
+from platekeeper.ingest.mqtt import MqttIngest
 from platekeeper.ingest.service import IngestGateway, IngestService
 from platekeeper.ingest.signing import sign
 from platekeeper.store.facade import Store
@@ -151,6 +152,46 @@ def test_oversized_and_malformed_bodies(
     naive = batch(env, "k4").replace(b"+00:00", b"")
     assert "UTC offset" in post(client, env, camera, naive).json()["detail"]
     assert stored(store) == 0
+
+
+def test_a_bad_lane_or_vehicle_class_is_refused_over_http_and_mqtt(
+    client: TestClient,
+    *,
+    env: StoreEnv,
+    camera: IssuedKey,
+    keys: CameraKeys,
+    store: Store,
+    cameras: dict[str, int],
+) -> None:
+    second = json.loads(batch(env, "ok", "cu"))
+    second["reads"][1]["vehicle_class"] = "Lorry"
+    cases = {
+        batch(env, "l0", lane=0): "read 0: lane",
+        batch(env, "l17", lane=17): "read 0: lane",
+        batch(env, "ls", lane="2"): "read 0: lane",
+        json.dumps(second).encode(): "read 1: vehicle_class",
+        batch(env, "cl", vehicle_class="x" * 33): "read 0: vehicle_class",
+        batch(env, "cp", vehicle_class="car|2"): "read 0: vehicle_class",
+    }
+    # The MQTT side of the same door, handed envelopes as the broker would.
+    gateway = IngestGateway(keys, IngestService(store.reads, env.clock))
+    mqtt = MqttIngest(gateway, host="127.0.0.1")
+    topic = "platekeeper/cameras/TAS-001/reads"
+    for body, reason in cases.items():
+        answer = post(client, env, camera, body)
+        assert answer.status_code == 422, body
+        assert reason in answer.json()["detail"], (body, answer.json())
+        headers = sign(
+            camera.key_id, camera.secret, "PUBLISH", topic, body, now=env.clock().timestamp()
+        )
+        envelope = {"headers": headers, "body": base64.b64encode(body).decode()}
+        ack = mqtt.handle(topic, json.dumps(envelope).encode())
+        assert (ack["status"], ack["detail"]) == (422, answer.json()["detail"])
+    assert stored(store) == 0
+    good = post(client, env, camera, batch(env, "ok", lane=1, vehicle_class="truck"))
+    assert good.json() == {"stored": 1, "duplicates": 0}
+    (read,) = store.reads.latest([cameras["TAS-001"]], env.clock() - timedelta(hours=1))
+    assert (read.lane, read.vehicle_class) == (1, "truck")
 
 
 def test_a_refused_read_refuses_its_whole_batch(

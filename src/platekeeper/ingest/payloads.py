@@ -23,8 +23,9 @@ from pydantic import (
 # The store's own limits, checked here first so the door's schema states them:
 # track points of one read that may carry a frame (the rule needs three,
 # before, at and past the line; a few more let the edge send neighbours),
-# and the largest frame side a plate box may point into.
-from platekeeper.store.reads import MAX_SIDE, MAX_TRACK_FRAMES
+# the largest frame side a plate box may point into, and the lanes and
+# vehicle classes the read's sealed payload holds.
+from platekeeper.store.reads import MAX_LANE, MAX_SIDE, MAX_TRACK_FRAMES, VEHICLE_CLASS
 
 MAX_READS = 100
 MAX_TRACK_FRAME_B64 = 4 * 1024 * 1024
@@ -150,6 +151,21 @@ class ReadIn(BaseModel):
         default_factory=list,
         max_length=64,
         description="The vehicle's positions relative to the stop line (red-light cameras).",
+    )
+    lane: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_LANE,
+        strict=True,
+        description="The lane the vehicle was in, numbered from 1, the kerb lane: what "
+        "the rules' lane lists (no-plate, red-light, section entry and exit lanes) match.",
+    )
+    vehicle_class: str | None = Field(
+        default=None,
+        max_length=32,
+        pattern=VEHICLE_CLASS.pattern,
+        description="The vehicle class the camera saw, a lower-case word as the rules and "
+        "the registry name them (car, taxi, bus, truck, motorcycle ...).",
     )
 
     @field_validator("captured_at")

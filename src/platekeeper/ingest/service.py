@@ -69,6 +69,8 @@ def _new_read(camera: str, read: ReadIn) -> NewRead:
         track_frames=[p.frame() for p in read.track]
         if any(p.frame_jpeg for p in read.track)
         else [],
+        lane=read.lane,
+        vehicle_class=read.vehicle_class,
     )
 
 

@@ -70,7 +70,9 @@ def read_event(read: StoredRead) -> ReadEvent:
         confidence=read.confidence,
         country=read.country,
         candidates=read.candidates,
+        lane=read.lane,
         direction=read.camera.direction,
+        vehicle_class=read.vehicle_class,
         track=_track(read),
         plate_box=Box(*read.plate_box) if read.plate_box is not None else None,
         evidence=tuple(

@@ -9,7 +9,12 @@ of the frame blob's content address (inside the ciphertext, so the link
 between a read and its frames is as private as the read). Plates and
 candidates are canonical (``[0-9A-Z]``), so the separators cannot occur
 inside a field. A read whose plate box in its frame is known ends with
-``|X,Y,W,H`` (after an empty track field when it has no track).
+``|X,Y,W,H`` (after an empty track field when it has no track). A read
+whose lane or vehicle class the camera sent ends with ``|LANE,CLASS``
+(either may be empty; after empty track and box fields where it has none).
+The class is a lower-case word (``[a-z0-9_]``), so it holds no separator;
+a read with neither is written as it was before lanes travelled, and so
+is every payload stored before them.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ class ReadPayload:
     track_frames: tuple[str, ...] = ()
     """Each track point's frame name ("" for none); empty when no point has one."""
     plate_box: tuple[int, int, int, int] | None = None
+    lane: int | None = None
+    vehicle_class: str | None = None
 
 
 def encode(
@@ -46,18 +53,23 @@ def encode(
     *,
     track_frames: Sequence[str] = (),
     plate_box: tuple[int, int, int, int] | None = None,
+    lane: int | None = None,
+    vehicle_class: str | None = None,
 ) -> bytes:
     alternatives = ",".join(f"{text}:{round(conf, 4)}" for text, conf in candidates)
     position = f"{round(gps[0], 7)},{round(gps[1], 7)}" if gps is not None else ""
     text = f"{plate}|{alternatives}|{position}"
-    if track or plate_box is not None:
+    seen = lane is not None or bool(vehicle_class)
+    if track or plate_box is not None or seen:
         names = list(track_frames) or [""] * len(track)
         text += "|" + ",".join(
             f"{ts:.3f}:{offset:.2f}" + (f":{name}" if name else "")
             for (ts, offset), name in zip(track, names, strict=True)
         )
-    if plate_box is not None:
-        text += "|" + ",".join(str(int(v)) for v in plate_box)
+    if plate_box is not None or seen:
+        text += "|" + ("" if plate_box is None else ",".join(str(int(v)) for v in plate_box))
+    if seen:
+        text += f"|{'' if lane is None else int(lane)},{vehicle_class or ''}"
     return text.encode("ascii")
 
 
@@ -67,12 +79,17 @@ def decode(data: bytes) -> ReadPayload:
         plate, alternatives, position = fields[:3]
         track = []
         names = []
-        if len(fields) not in (3, 4, 5):
+        if len(fields) not in (3, 4, 5, 6):
             raise ValueError("wrong number of fields")
         box = None
-        if len(fields) == 5:
+        if len(fields) == 5 or (len(fields) == 6 and fields[4]):
             x, y, w, h = (int(v) for v in fields[4].split(","))
             box = (x, y, w, h)
+        lane, vclass = None, None
+        if len(fields) == 6:
+            lane_text, vclass_text = fields[5].split(",")
+            lane = int(lane_text) if lane_text else None
+            vclass = vclass_text or None
         if len(fields) >= 4 and fields[3]:
             for item in fields[3].split(","):
                 ts, offset, *name = item.split(":")
@@ -92,7 +109,14 @@ def decode(data: bytes) -> ReadPayload:
     except ValueError:
         raise DecryptionFailed("a read's payload is malformed") from None
     return ReadPayload(
-        plate, tuple(candidates), gps, tuple(track), tuple(names) if any(names) else (), box
+        plate,
+        tuple(candidates),
+        gps,
+        tuple(track),
+        tuple(names) if any(names) else (),
+        box,
+        lane,
+        vclass,
     )
 
 

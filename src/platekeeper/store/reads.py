@@ -152,6 +152,7 @@ class ReadStore:
         plate, candidates = self._check_text(read, index)
         _check_track(read, index)
         _check_plate_box(read, index)
+        _check_lane_and_class(read, index)
         prepared = self._check_evidence(read, index)
         points, frames = self._check_track_frames(read, index)
         return _Checked(read, camera, plate, candidates, prepared + frames, points)
@@ -467,6 +468,8 @@ class ReadStore:
                     track=body.track,
                     track_frames=track_frames,
                     plate_box=body.plate_box,
+                    lane=body.lane,
+                    vehicle_class=body.vehicle_class,
                 )
             )
         return out
@@ -542,6 +545,8 @@ def _body(item: _Checked, blobs: Sequence[PreparedBlob]) -> bytes:
         item.read.track,
         track_frames=names,
         plate_box=item.read.plate_box,
+        lane=item.read.lane,
+        vehicle_class=item.read.vehicle_class,
     )
 
 
@@ -604,6 +609,25 @@ def _check_plate_box(read: NewRead, index: int | None) -> None:
         raise InvalidRead(f"a plate box is x, y >= 0 and w, h >= 1, up to {MAX_SIDE}", index)
     if not any(e.kind == EvidenceKind.FRAME for e in read.evidence):
         raise InvalidRead("a plate box is a place in the frame: send the frame with it", index)
+
+
+MAX_LANE = 16
+"""Lanes are numbered from 1, the kerb lane; no road has more than this."""
+VEHICLE_CLASS = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+"""A vehicle class as the rules and the registry name it: a short lower-case
+word (car, truck, bus, motorcycle ...); it is sealed in the read's payload,
+whose separators it cannot hold."""
+
+
+def _check_lane_and_class(read: NewRead, index: int | None) -> None:
+    lane = read.lane
+    if lane is not None and (
+        not isinstance(lane, int) or isinstance(lane, bool) or not 1 <= lane <= MAX_LANE
+    ):
+        raise InvalidRead(f"a lane is a whole number from 1 (the kerb lane) to {MAX_LANE}", index)
+    vclass = read.vehicle_class
+    if vclass is not None and (not isinstance(vclass, str) or not VEHICLE_CLASS.fullmatch(vclass)):
+        raise InvalidRead("a vehicle class is a short lower-case word (car, truck ...)", index)
 
 
 def _insert_sql(table: str, columns: Sequence[str], mark: str) -> str:

@@ -45,6 +45,9 @@ class NewRead:
     track_frames: Sequence[bytes | None] = field(default=(), repr=False)
     # The plate's box (x, y, w, h) in the read's frame, when the edge knows it.
     plate_box: tuple[int, int, int, int] | None = None
+    # The lane (1 = kerb lane) and vehicle class the camera saw, when it says.
+    lane: int | None = None
+    vehicle_class: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,8 @@ class StoredRead:
     # ``track`` (None where it has none, or its frame is past retention).
     track_frames: tuple[int | None, ...] = ()
     plate_box: tuple[int, int, int, int] | None = None
+    lane: int | None = None
+    vehicle_class: str | None = None
 
     @property
     def track_frame_ids(self) -> frozenset[int]:
