@@ -84,10 +84,31 @@ def test_lanes_limit_where_plates_are_looked_for(tmp_path: Path) -> None:
     everywhere = [(0, 0, 1280, 720)]
     found = process_video(str(video), recognizer, whole, started_at=started, lanes=everywhere)
     assert found >= 1
+    assert [e.read["lane"] for e in whole.peek()] == [1] * found
     corner = Outbox(tmp_path / "corner")
     nowhere = [(0, 0, 40, 40)]
     assert process_video(str(video), recognizer, corner, started_at=started, lanes=nowhere) == 0
     assert corner.pending() == 0
+    # The plate is in the second lane given (the first, a corner, holds nothing).
+    second = Outbox(tmp_path / "second")
+    both = [*nowhere, *everywhere]
+    assert process_video(str(video), recognizer, second, started_at=started, lanes=both) == found
+    assert [e.read["lane"] for e in second.peek()] == [2] * found
+    unlaned = Outbox(tmp_path / "unlaned")
+    assert process_video(str(video), recognizer, unlaned, started_at=started) == found
+    assert all("lane" not in e.read for e in unlaned.peek())
+
+
+def test_a_read_is_in_the_first_lane_that_holds_its_plates_centre() -> None:
+    from platekeeper.edge.video import lane_of
+
+    lanes = [(0, 400, 640, 320), (640, 400, 640, 320), (0, 0, 1280, 720)]
+    assert lane_of((100, 500, 120, 30), lanes) == 1
+    assert lane_of((600, 500, 60, 30), lanes) == 1  # centre at x = 630
+    assert lane_of((620, 500, 60, 30), lanes) == 2  # centre at x = 650, half in lane 1
+    assert lane_of((100, 100, 120, 30), lanes) == 3  # above both road lanes
+    assert lane_of((100, 100, 120, 30), lanes[:2]) is None
+    assert lane_of((100, 500, 120, 30), []) is None
 
 
 def test_a_malformed_lane_is_refused(tmp_path: Path) -> None:
@@ -96,3 +117,7 @@ def test_a_malformed_lane_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, args, env={"PLATEKEEPER_EDGE_SECRET": "A" * 43})
     assert result.exit_code != 0
     assert "x,y,w,h" in result.output
+    many = [arg for _ in range(17) for arg in ("--lane", "0,0,32,32")]
+    result = CliRunner().invoke(app, args[:-2] + many, env={"PLATEKEEPER_EDGE_SECRET": "A" * 43})
+    assert result.exit_code != 0
+    assert "at most 16 lanes" in result.output

@@ -77,7 +77,10 @@ def run(  # noqa: PLR0917 (one parameter per command-line option)
     sample_fps: Annotated[float, typer.Option(help="Video frames read per second.")] = 5.0,
     lane: Annotated[
         list[str] | None,
-        typer.Option(help="Lane region x,y,w,h in pixels (repeatable; video only)."),
+        typer.Option(
+            help="Lane region x,y,w,h in pixels (repeatable, kerb lane first; video only): "
+            "each read carries the number of the lane its plate is in."
+        ),
     ] = None,
     rtsp_transport: Annotated[
         str, typer.Option(help="RTSP over 'tcp' (default) or 'udp'.")
@@ -197,6 +200,10 @@ def _signal_head(
 
 
 def _lanes(values: list[str]) -> list[tuple[int, int, int, int]]:
+    from platekeeper.store.reads import MAX_LANE
+
+    if len(values) > MAX_LANE:
+        fail(f"at most {MAX_LANE} lanes")
     lanes = []
     for value in values:
         parts = value.split(",")

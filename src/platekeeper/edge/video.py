@@ -3,6 +3,9 @@ frames, motion-gated recognition, one read per vehicle pass (tracked and
 voted), with its best crop and frame and a clip around the pass, into the
 outbox.
 
+With lanes, each read carries the number of the lane its plate's centre
+lies in (1 for the first lane given), which the rules' lane lists match.
+
 With a stop line (a red-light camera), each read also carries its plate's
 stop-line track: the offset of every sighting from the line, and the frames
 of the two sightings on either side of the crossing (before, at and past the
@@ -69,7 +72,8 @@ def process_video(
     """Read ``uri`` to its end; returns the number of passes put into the outbox.
 
     ``lanes`` (``x, y, w, h`` in pixels) limit both motion gating and
-    recognition to those regions; ``stop_line`` makes each read carry its
+    recognition to those regions, and number each read's lane (see
+    :func:`lane_of`); ``stop_line`` makes each read carry its
     stop-line track; ``signal`` reads the phase of a signal head in each
     sampled frame and calls ``on_phase`` with each confirmed change."""
     source = hashlib.sha256(f"{uri}|{started_at.isoformat()}".encode()).hexdigest()[:16]
@@ -92,6 +96,9 @@ def process_video(
             )
             entry["plate"] = p.text
             entry["confidence"] = round(p.confidence, 4)
+            lane = lane_of(best.read.box, lanes or [])
+            if lane is not None:
+                entry["lane"] = lane
             if stop_line is not None:
                 track = stop_line_track(p, started_at, stop_line)
                 if track:
@@ -149,6 +156,19 @@ def stop_line_track(p: Pass, started_at: datetime, line: StopLine) -> list[dict[
                 point["frame_jpeg"] = base64.b64encode(frame).decode()
         track.append(point)
     return track
+
+
+def lane_of(box: Roi, lanes: list[Roi]) -> int | None:
+    """The 1-based number of the first lane whose region holds the centre of
+    ``box`` (a plate's, in frame pixels), in the order the lanes were given;
+    None without lanes or outside them all (lanes may overlap, or leave a
+    plate at their edge half out)."""
+    x, y, w, h = box
+    cx, cy = x + w / 2, y + h / 2
+    for number, (lx, ly, lw, lh) in enumerate(lanes, start=1):
+        if lx <= cx < lx + lw and ly <= cy < ly + lh:
+            return number
+    return None
 
 
 def lane_mask(shape: tuple[int, ...], lanes: list[Roi]) -> npt.NDArray[np.uint8]:
