@@ -294,6 +294,8 @@ def test_a_rendered_junction_pass_comes_with_its_clip_and_on_red_its_track_still
     stored = [r for ids in batches for r in web_store.reads.get_many(ids)]
     reads = {round(r.captured_at.timestamp(), 3): r for r in stored}  # times to the millisecond
     ran, waited = reads[round(runner.ts, 3)], reads[round(green.ts, 3)]
+    for read, capture in ((ran, runner), (waited, green)):  # rendered, yet from the truth
+        assert (read.lane, read.vehicle_class) == (capture.lane, capture.vehicle_class.value)
     for read in (ran, waited):
         (clip,) = [e for e in read.evidence if e.kind == "clip"]
         assert clip.media_type == "video/mp4"

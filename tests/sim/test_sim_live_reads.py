@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import httpx
 import pytest
 
+from platekeeper.ingest.payloads import ReadIn
 from platekeeper.sim.camera_view import RenderBudget, lighting_at
 from platekeeper.sim.captures import Capture
 from platekeeper.sim.feed import SimFeed
@@ -33,6 +34,9 @@ def test_without_recognition_live_captures_are_sent_as_perfect_reads(
             assert read == feed.perfect_read(capture)
             assert read["plate"] == capture.plate
             assert read["captured_at"] == capture.captured_at.isoformat()
+            # The lane and class the camera saw, in the form the door takes.
+            sent = ReadIn.model_validate(read)
+            assert (sent.lane, sent.vehicle_class) == (capture.lane, capture.vehicle_class.value)
     counts = feed.counts
     assert counts.live_captures == 25
     assert (counts.live_perfect, counts.live_no_plate) == (20, 5)

@@ -138,6 +138,12 @@ def _track(capture: Capture, stills: Sequence[bytes | None] = ()) -> list[dict[s
     return points
 
 
+def _seen(capture: Capture) -> dict[str, Any]:
+    """The lane and vehicle class a camera reports with every read (the
+    simulated vehicle is drawn in its lane's region of the frame)."""
+    return {"lane": capture.lane, "vehicle_class": capture.vehicle_class.value}
+
+
 def _weight(read: dict[str, Any]) -> int:
     """About how many bytes ``read`` adds to a batch's body."""
     images = [read.get(k) or "" for k in ("frame_jpeg", "crop_jpeg", "clip_mp4")]
@@ -339,6 +345,7 @@ class SimFeed:
             "plate": capture.plate,  # None: the vehicle has no readable plate
             "confidence": round(_confidence(capture), 3) if capture.plate else 0.0,
             "country": "UZ" if capture.plate else None,
+            **_seen(capture),
             "track": _track(capture),
         }
 
@@ -465,6 +472,7 @@ class SimFeed:
             "plate": None,
             "confidence": 0.0,
             "frame_jpeg": b64(seen.frame_jpeg),
+            **_seen(capture),
             "track": _track(capture),
         }
         # A crossing on red is what a red-light camera is triggered by: it
