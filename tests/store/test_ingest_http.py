@@ -241,3 +241,15 @@ def test_receipts_outlive_the_retention_of_their_reads_only(
     env.clock.advance(days=service.receipt_horizon.days + 1)
     assert service.ingest(who, ReadBatch.model_validate_json(batch(env, "c"))).stored == 1
     assert receipts() == 1, "receipts past the horizon are pruned on the way"
+
+
+def test_the_camera_door_documents_its_signed_body(client: TestClient) -> None:
+    # The door reads its signed body raw and checks it only once the signature
+    # holds; the OpenAPI schema describes it all the same, without references.
+    schema = client.app.openapi()  # type: ignore[attr-defined]
+    body = schema["paths"]["/api/v1/ingest/reads"]["post"]["requestBody"]
+    read = body["content"]["application/json"]["schema"]["properties"]["reads"]["items"]
+    assert {"plate", "captured_at", "lane", "vehicle_class", "track"} <= set(read["properties"])
+    assert "$ref" not in json.dumps(body)
+    for path in ("/api/v1/ingest/frames", "/api/v1/signals/phases"):
+        assert "requestBody" in schema["paths"][path]["post"]

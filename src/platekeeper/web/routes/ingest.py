@@ -10,10 +10,10 @@ answer carries counts, never a plate.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from platekeeper.ingest.payloads import (
@@ -31,6 +31,27 @@ Camera = Annotated[SignedRequest, camera_signed()]
 TAGS: list[str | Enum] = ["ingest"]
 
 
+def signed_body(model: type[BaseModel]) -> dict[str, Any]:
+    """The request body of a signed route for the OpenAPI schema: the route
+    reads the raw body itself (the signature covers its bytes) and checks it
+    against ``model`` only once the signature holds."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return inline(defs[ref.removeprefix("#/$defs/")])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(value) for value in node]
+        return node
+
+    content = {"application/json": {"schema": inline(schema)}}
+    return {"requestBody": {"required": True, "content": content}}
+
+
 def build_router() -> APIRouter:
     router = APIRouter()
 
@@ -39,6 +60,7 @@ def build_router() -> APIRouter:
         response_model=IngestResult,
         tags=TAGS,
         summary="Store reads made at the edge (signed by the camera; idempotent per key)",
+        openapi_extra=signed_body(ReadBatch),
     )
     async def ingest_reads(request: Request, signed: Camera) -> IngestResult:
         gateway = services_of(request).ingest
@@ -57,6 +79,7 @@ def build_router() -> APIRouter:
         response_model=QueuedResult,
         tags=TAGS,
         summary="Queue frames for central recognition (signed by the camera; idempotent per key)",
+        openapi_extra=signed_body(FrameBatch),
     )
     async def ingest_frames(request: Request, signed: Camera) -> QueuedResult:
         gateway = services_of(request).ingest
@@ -74,6 +97,7 @@ def build_router() -> APIRouter:
         response_model=PhasesResult,
         tags=TAGS,
         summary="Signal phases from a junction controller (signed by a camera of its bank)",
+        openapi_extra=signed_body(PhaseBatch),
     )
     async def signal_phases(request: Request, signed: Camera) -> PhasesResult:
         door = services_of(request).signals
