@@ -11,11 +11,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from identity_helpers import Clock, add_user, make_services, new_client, sign_in
 from sqlalchemy import func, select
 
 from platekeeper.auth.roles import Role
 from platekeeper.config import Settings
+from platekeeper.ingest.camera_keys import IssuedKey
 from platekeeper.ingest.wiring import gateway
 from platekeeper.recognition import Recognizer
 from platekeeper.review.models import Violation
@@ -42,6 +44,39 @@ SEED, FLEET = 3, 300
 @pytest.fixture(scope="module")
 def network() -> Network:
     return Network.load()
+
+
+def served(
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    web_store: Store,
+    network: Network,
+    *,
+    rules: bool = True,
+) -> tuple[FastAPI, dict[str, IssuedKey], Population, list[list[int]], RulesPipeline | None]:
+    """The camera door over the network's keyed cameras and, with ``rules``,
+    the serving rules pipeline on every stored read; the list collects the
+    read ids of each stored batch."""
+    door = gateway(settings, web_store, None)
+    services = make_services(settings, db, clock, store=web_store, ingest=door)
+    app = create_app(settings, services, background_checkpoints=False)
+    register_network(web_store.cameras, network)
+    keys = issue_keys(door.keys, network)
+    population = Population.generate(network, FLEET, SEED, reference=date(2026, 3, 2))
+    batches: list[list[int]] = []
+    web_store.reads.add_listener(batches.append)
+    pipeline = None
+    if rules:
+        signals = DatabaseSignalTimeline(web_store.db)
+        pipeline = RulesPipeline(
+            web_store,
+            engine_for(network, population, signals),
+            ViolationStore(web_store, clock),
+            None,
+        )
+        web_store.reads.add_listener(pipeline.submit)
+    return app, keys, population, batches, pipeline
 
 
 @pytest.mark.slow
@@ -186,19 +221,8 @@ def test_reads_sent_fast_reach_the_rules_in_time_and_after_their_phases(
     # However long a post takes here, only the hold may bound the lateness:
     # the once-a-second flush is put out of reach.
     monkeypatch.setattr(sim_feed, "FLUSH_S", 3600.0)
-    door = gateway(settings, web_store, None)
-    services = make_services(settings, db, clock, store=web_store, ingest=door)
-    app = create_app(settings, services, background_checkpoints=False)
-    register_network(web_store.cameras, network)
-    keys = issue_keys(door.keys, network)
-    population = Population.generate(network, FLEET, SEED, reference=date(2026, 3, 2))
-    signals = DatabaseSignalTimeline(web_store.db)
-    pipeline = RulesPipeline(
-        web_store, engine_for(network, population, signals), ViolationStore(web_store, clock), None
-    )
-    batches: list[list[int]] = []
-    web_store.reads.add_listener(batches.append)
-    web_store.reads.add_listener(pipeline.submit)
+    app, keys, population, batches, pipeline = served(settings, db, clock, web_store, network)
+    assert pipeline is not None
     now = clock().timestamp()
     state = FeedState(None, SEED, FLEET, date(2026, 3, 2))
     with new_client(app) as camera_link:
@@ -244,19 +268,8 @@ def test_a_rendered_junction_pass_comes_with_its_clip_and_on_red_its_track_still
     that crossed on red also with a still of each stop-line track point, so
     that its red-light violation shows the frames before, at and past the
     line and the clip."""
-    door = gateway(settings, web_store, None)
-    services = make_services(settings, db, clock, store=web_store, ingest=door)
-    app = create_app(settings, services, background_checkpoints=False)
-    register_network(web_store.cameras, network)
-    keys = issue_keys(door.keys, network)
-    population = Population.generate(network, FLEET, SEED, reference=date(2026, 3, 2))
-    signals = DatabaseSignalTimeline(web_store.db)
-    pipeline = RulesPipeline(
-        web_store, engine_for(network, population, signals), ViolationStore(web_store, clock), None
-    )
-    batches: list[list[int]] = []
-    web_store.reads.add_listener(batches.append)
-    web_store.reads.add_listener(pipeline.submit)
+    app, keys, population, batches, pipeline = served(settings, db, clock, web_store, network)
+    assert pipeline is not None
     now = clock().timestamp()
     state = FeedState(None, SEED, FLEET, date(2026, 3, 2))
     view = CameraView(network, population, Recognizer(settings.recognition), seed=SEED)
@@ -332,14 +345,7 @@ def test_the_history_sent_an_hour_at_a_time_fills_its_batches_across_the_hours(
     batches fill across its hours, so that the server stores it in few
     transactions; after each hour the feed says from when a restart must
     send again (the oldest read still waiting)."""
-    door = gateway(settings, web_store, None)
-    services = make_services(settings, db, clock, store=web_store, ingest=door)
-    app = create_app(settings, services, background_checkpoints=False)
-    register_network(web_store.cameras, network)
-    keys = issue_keys(door.keys, network)
-    population = Population.generate(network, FLEET, SEED, reference=date(2026, 3, 2))
-    batches: list[list[int]] = []
-    web_store.reads.add_listener(batches.append)
+    app, keys, population, batches, _ = served(settings, db, clock, web_store, network, rules=False)
     now = clock().timestamp()
     start = now - 7 * 3600
     hours = [(start + h * 3600, start + (h + 1) * 3600) for h in range(6)]
