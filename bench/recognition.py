@@ -148,6 +148,12 @@ def main() -> int:
         default=None,
         help="OCR model (default: settings')",
     )
+    parser.add_argument(
+        "--detector",
+        choices=["ppocr", "fast"],
+        default=None,
+        help="plate localisation (default: settings')",
+    )
     args = parser.parse_args()
 
     rows = load_manifest(args.dataset)
@@ -155,7 +161,9 @@ def main() -> int:
         rows = rows[: args.limit]
     blobs = {row.path: row.path.read_bytes() for row in rows}
 
-    chosen = {"ocr": args.ocr} if args.ocr else {}
+    chosen = {
+        key: value for key, value in (("ocr", args.ocr), ("detector", args.detector)) if value
+    }
     recognizer = Recognizer(RecognitionSettings(**chosen))
     # Warm-up: the first inference of each model allocates its buffers.
     recognizer.read_bytes(blobs[rows[0].path])

@@ -63,6 +63,20 @@ def test_rendered_uzbek_plates_read_no_worse_than_measured(
     assert (plates - len(misses)) / plates >= FLOOR, misses
 
 
+def test_the_fast_path_reads_rendered_uzbek_plates_no_worse_than_measured() -> None:
+    """The plate detector trained here (``detector: fast``) on the same frames:
+    measured 62 of 81 (77%), at about half the time per frame."""
+    fast = Recognizer(RecognitionSettings(countries=("UZ",), detector="fast"))
+    frames = scenes(2026, 60, SceneOptions(width=1280, height=720, formats=UZ, vehicles=(1, 2)))
+    plates = found = 0
+    for scene in frames:
+        reads = fast.read(scene.image)
+        for truth in scene.plates:
+            plates += 1
+            found += truth.text in read_at(reads, truth.quad)
+    assert found / plates >= FLOOR
+
+
 @pytest.mark.xfail(strict=True, reason="open: the 98% target is not met yet (see FLOOR)")
 def test_reads_at_least_98_percent_of_rendered_uzbek_plates(
     uzbek_results: tuple[int, list[tuple[int, str, str, list[str]]]],
